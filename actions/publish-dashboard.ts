@@ -1,0 +1,3 @@
+import { notBuiltAction } from '../src/action/run-action.js';
+
+await notBuiltAction('publish');

@@ -1,0 +1,163 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { StreamstressError } from '../errors.js';
+import { runProgram, type RunProgram, type ProgramResult } from './exec.js';
+
+/** One line of `git ls-remote`: a ref and the object it points at, or a symbolic ref's target. */
+export interface RemoteRef {
+  name: string;
+  object?: string;
+  symrefTarget?: string;
+}
+
+export interface GitOptions {
+  run?: RunProgram;
+  /** Attempts for a command that failed the way networks fail; 1 disables retries. */
+  attempts?: number;
+  /** Milliseconds before the first retry; doubled for each further one. */
+  retryDelayMs?: number;
+}
+
+// Failures worth another try: the network or the server, not the request.
+const TRANSIENT =
+  /could not resolve host|connection (timed out|reset|refused)|operation timed out|early eof|rpc failed|remote end hung up unexpectedly|returned error: (408|429|5\d\d)|http (408|429|5\d\d)|gnutls_handshake|ssl_error|unexpected disconnect/i;
+
+// Definite answers that git follows with "the remote end hung up", which looks transient.
+const DEFINITE = /no commits selected for shallow requests|not our ref|couldn't find remote ref/i;
+
+export function isTransientGitFailure(stderr: string): boolean {
+  return TRANSIENT.test(stderr) && !DEFINITE.test(stderr);
+}
+
+/**
+ * Every git call streamstress makes, in one place (actions/checkout's git-command-manager is
+ * the model): argument arrays, no terminal prompts, retries on transient network errors, and
+ * errors that say which command failed and why.
+ */
+export class Git {
+  private readonly run: RunProgram;
+  private readonly attempts: number;
+  private readonly retryDelayMs: number;
+
+  constructor(options: GitOptions = {}) {
+    this.run = options.run ?? runProgram;
+    this.attempts = options.attempts ?? 3;
+    this.retryDelayMs = options.retryDelayMs ?? 2000;
+  }
+
+  /** `git ls-remote` for exactly the given ref names (peeled tags included by git). */
+  async lsRemote(
+    url: string,
+    refs: readonly string[],
+    options: { symref?: boolean } = {},
+  ): Promise<RemoteRef[]> {
+    const args = ['ls-remote', ...(options.symref ? ['--symref'] : []), '--', url, ...refs];
+    const result = await this.network(args, { what: `list the refs of ${url}` });
+    return parseLsRemote(result.stdout);
+  }
+
+  async initBare(dir: string, url: string): Promise<void> {
+    await this.checked(['init', '--quiet', '--bare', dir], `create the cache repository ${dir}`);
+    await this.checked(['-C', dir, 'remote', 'add', 'origin', url], `set the origin of ${dir}`);
+  }
+
+  async remoteUrl(dir: string): Promise<string | undefined> {
+    const result = await this.run('git', ['-C', dir, 'remote', 'get-url', 'origin'], {
+      env: QUIET,
+    });
+    return result.exitCode === 0 ? result.stdout.trim() : undefined;
+  }
+
+  /** Fetches `refspec` from origin; `shallowSince` limits history to commits after that date. */
+  async fetch(
+    dir: string,
+    refspec: string,
+    options: { shallowSince?: string; unshallow?: boolean } = {},
+  ): Promise<ProgramResult> {
+    const args = ['-C', dir, 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head'];
+    if (options.shallowSince) args.push(`--shallow-since=${options.shallowSince}`);
+    if (options.unshallow) args.push('--unshallow');
+    args.push('origin', refspec);
+    return this.network(args, { what: `fetch ${refspec}`, allowFailure: true });
+  }
+
+  async isShallow(dir: string): Promise<boolean> {
+    const result = await this.checked(
+      ['-C', dir, 'rev-parse', '--is-shallow-repository'],
+      `inspect ${dir}`,
+    );
+    return result.stdout.trim() === 'true';
+  }
+
+  /** The newest first-parent ancestor of `rev` committed before `before`, if any. */
+  async lastCommitBefore(dir: string, rev: string, before: string): Promise<string | undefined> {
+    const result = await this.run(
+      'git',
+      ['-C', dir, 'rev-list', '-1', '--first-parent', `--before=${before}`, rev, '--'],
+      { env: QUIET },
+    );
+    if (result.exitCode !== 0) return undefined;
+    return result.stdout.trim() || undefined;
+  }
+
+  private async checked(args: string[], what: string): Promise<ProgramResult> {
+    const result = await this.invoke(args);
+    if (result.exitCode !== 0) throw gitFailure(args, what, result);
+    return result;
+  }
+
+  private async network(
+    args: string[],
+    options: { what: string; allowFailure?: boolean },
+  ): Promise<ProgramResult> {
+    let result = await this.invoke(args);
+    for (
+      let attempt = 2;
+      attempt <= this.attempts && result.exitCode !== 0 && isTransientGitFailure(result.stderr);
+      attempt++
+    ) {
+      await sleep(this.retryDelayMs * 2 ** (attempt - 2));
+      result = await this.invoke(args);
+    }
+    if (result.exitCode !== 0 && !options.allowFailure)
+      throw gitFailure(args, options.what, result);
+    return result;
+  }
+
+  private async invoke(args: string[]): Promise<ProgramResult> {
+    try {
+      return await this.run('git', args, { env: QUIET });
+    } catch (error) {
+      throw new StreamstressError(`Could not run git: ${(error as Error).message}`, {
+        hint: 'Install git (2.25 or newer) and make sure it is on PATH.',
+        cause: error,
+      });
+    }
+  }
+}
+
+// Never wait for a password on a terminal nobody is watching, and keep messages in English so
+// they can be recognised.
+const QUIET = { GIT_TERMINAL_PROMPT: '0', GCM_INTERACTIVE: 'never', LC_ALL: 'C' };
+
+function gitFailure(
+  args: readonly string[],
+  what: string,
+  result: ProgramResult,
+): StreamstressError {
+  const detail =
+    result.stderr.trim().split('\n').slice(-5).join('\n') || `exit code ${result.exitCode}`;
+  return new StreamstressError(`git could not ${what}: ${detail}`, {
+    hint: `The command was: git ${args.join(' ')}`,
+  });
+}
+
+export function parseLsRemote(stdout: string): RemoteRef[] {
+  const refs: RemoteRef[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line) continue;
+    const [left = '', name = ''] = line.split('\t');
+    if (left.startsWith('ref: ')) refs.push({ name, symrefTarget: left.slice('ref: '.length) });
+    else refs.push({ name, object: left });
+  }
+  return refs;
+}

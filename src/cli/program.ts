@@ -1,0 +1,118 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode, describeError, exitCodeOf, notBuiltYet } from '../errors.js';
+import { planFromRequest, planTable } from '../plan/index.js';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/** Runs `streamstress` with the given arguments (without node and script) and returns its exit code. */
+export async function runCli(args: readonly string[], io: CliIo = processIo): Promise<number> {
+  const program = createProgram(io);
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+    return ExitCode.passed;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not failures; every usage mistake is bad input (2).
+      return error.exitCode === 0 ? ExitCode.passed : ExitCode.infrastructure;
+    }
+    io.stderr(`streamstress: ${describeError(error)}\n`);
+    return exitCodeOf(error);
+  }
+}
+
+function createProgram(io: CliIo): Command {
+  const program = new Command('streamstress')
+    .description(
+      'Build upstream Tekton from source, swap it into OpenShift Pipelines, run release-tests, and report what broke.',
+    )
+    .option('--verbose', 'print the commands streamstress runs')
+    .option('--no-auto-setup', 'do not prepare the cluster (registry route, namespace, operator)')
+    .option('--config <file>', 'components file (default: config/components.toml of streamstress)')
+    .showHelpAfterError('(run streamstress --help for usage)')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('plan, build, deploy, test and report in one go')
+    .requiredOption(
+      '--components <specs>',
+      'components to build: name or name:ref, separated by commas, spaces or newlines',
+    )
+    .option(
+      '--as-of <date>',
+      'build each default branch as it stood at the start of YYYY-MM-DD (UTC)',
+    )
+    .option('--cache-dir <dir>', 'where fetched upstream history is kept between runs')
+    .option('--dry-run', 'resolve refs and show the plan; touch no cluster')
+    .option('--json', 'with --dry-run: print the plan as JSON')
+    .option('--profile', 'profile resource use per spec (needs the metrics API)')
+    .option('--output-dir <dir>', 'where the run writes its records', './test-output')
+    .action(
+      async (options: {
+        components: string;
+        asOf?: string;
+        cacheDir?: string;
+        dryRun?: boolean;
+        json?: boolean;
+      }) => {
+        if (!options.dryRun) throw notBuiltYet('build, deploy and test');
+        const global = program.opts<{ config?: string }>();
+        const plan = await planFromRequest({
+          components: options.components,
+          ...(global.config === undefined ? {} : { componentsFile: global.config }),
+          ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
+          ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+        });
+        io.stdout(options.json ? `${JSON.stringify(plan, null, 2)}\n` : `${planTable(plan)}\n`);
+      },
+    );
+
+  // The other stages are filled in issue by issue; their flags are the seed's already.
+  const stage = (name: string, description: string, stageName: string) =>
+    program
+      .command(name)
+      .description(description)
+      .action(() => {
+        throw notBuiltYet(stageName);
+      });
+  stage('check', 'verify tools, cluster access, permissions, operator and registry', 'check');
+  stage('build', 'clone upstream repos, build images with ko or docker, push them', 'build')
+    .addOption(new Option('--component <specs>', 'components to build, as for run --components'))
+    .option(
+      '--as-of <date>',
+      'build each default branch as it stood at the start of YYYY-MM-DD (UTC)',
+    );
+  stage('deploy', 'swap built images into the operator and wait until they run', 'deploy')
+    .option('--component <specs>', 'components to deploy')
+    .option(
+      '--registry <host/namespace>',
+      'registry route and namespace the images were pushed to',
+    );
+  stage('test', 'run the release-tests Gauge suite', 'test')
+    .option('--release-tests-ref <ref>', 'release-tests branch, tag or commit', 'master')
+    .option('--output-dir <dir>', 'where the run writes its records', './test-output');
+  stage('results', 're-analyse the output directory of a past run', 'results').option(
+    '--output-dir <dir>',
+    'the run output directory',
+    './test-output',
+  );
+  stage('status', 'list streamstress Jobs in the cluster', 'status');
+  stage('logs', 'stream the logs of the newest (or a named) streamstress Job', 'logs').option(
+    '--job <name>',
+    'the Job to follow',
+  );
+  stage('publish', 'add a run to the gh-pages dashboard', 'publish').option(
+    '--label <text>',
+    'label shown for the run',
+  );
+  return program;
+}

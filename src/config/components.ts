@@ -1,0 +1,220 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { z } from 'zod';
+import { ExitCode, StreamstressError } from '../errors.js';
+import { refProblem } from '../plan/refs.js';
+
+const LABEL_SELECTOR =
+  /^[A-Za-z0-9._/-]+(?:(?:=|==|!=)[A-Za-z0-9._-]*)?(?:,[A-Za-z0-9._/-]+(?:(?:=|==|!=)[A-Za-z0-9._-]*)?)*$/;
+
+const ImageToml = z.strictObject({
+  'import-path': z
+    .string()
+    .regex(/^(\.\/)?[A-Za-z0-9._~/-]+$/, 'must be a Go import path such as ./cmd/controller')
+    .optional(),
+  dockerfile: z.string().min(1).optional(),
+  env: z
+    .string()
+    .regex(/^IMAGE_[A-Z0-9_]+$/, 'must be an IMAGE_* variable name (upper case, digits, _)'),
+  deployment: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]*$/, 'must be a Kubernetes object name')
+    .optional(),
+  container: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a container name')
+    .optional(),
+  argument: z
+    .string()
+    .regex(/^--?[A-Za-z0-9][A-Za-z0-9-]*$/, 'must be a controller flag such as -entrypoint-image')
+    .optional(),
+});
+
+const ComponentToml = z.strictObject({
+  repo: z
+    .string()
+    .min(1, 'is empty')
+    .refine((r) => !r.startsWith('-'), 'must not start with "-"'),
+  build: z.enum(['ko', 'docker']),
+  'default-ref': z.string().default('HEAD'),
+  module: z
+    .string()
+    .regex(/^[A-Za-z0-9._~/-]+$/, 'must be a Go module path')
+    .optional(),
+  'installer-sets': z.strictObject({
+    recycle: z
+      .array(z.string().regex(LABEL_SELECTOR, 'must be a label selector such as a=b,c=d'))
+      .min(1, 'names no selector'),
+    protect: z.array(z.string().min(1)).default([]),
+  }),
+  images: z.array(ImageToml).min(1, 'lists no image'),
+});
+
+const RegistryToml = z.strictObject({
+  'schema-version': z.literal(1, 'must be 1'),
+  components: z.record(
+    z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'component names are lower case, digits and -'),
+    ComponentToml,
+  ),
+});
+
+export interface ImageSpec {
+  /** ko import path, relative to the repository (`./cmd/controller`); absent for Dockerfile builds. */
+  importPath?: string;
+  dockerfile?: string;
+  /** The operator's variable that names this image. */
+  env: string;
+  deployment?: string;
+  /** Set when the image runs as this container... */
+  container?: string;
+  /** ...or when it is passed to a controller as this argument (never seen as a running image). */
+  argument?: string;
+}
+
+export interface ComponentSpec {
+  name: string;
+  repo: string;
+  build: 'ko' | 'docker';
+  defaultRef: string;
+  module?: string;
+  installerSets: { recycle: string[]; protect: string[] };
+  images: ImageSpec[];
+}
+
+export interface ComponentRegistry {
+  /** The file it came from, for messages. */
+  source: string;
+  components: ComponentSpec[];
+}
+
+// src/config/ and dist/<entry>/ are both two levels below the root that holds config/.
+export const DEFAULT_COMPONENTS_FILE = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'config',
+  'components.toml',
+);
+
+/** Reads and validates a components file; every problem is reported at once, exit 2. */
+export async function loadComponents(
+  path: string = DEFAULT_COMPONENTS_FILE,
+): Promise<ComponentRegistry> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new StreamstressError(
+      `Cannot read the components file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      {
+        exitCode: ExitCode.infrastructure,
+        hint: 'Pass an existing file with --config (action input components-file), or leave it out to use the built-in one.',
+      },
+    );
+  }
+  return parseComponents(text, path);
+}
+
+export function parseComponents(text: string, source: string): ComponentRegistry {
+  let data: unknown;
+  try {
+    data = parseToml(text);
+  } catch (error) {
+    const where = error instanceof TomlError ? ` (line ${error.line}, column ${error.column})` : '';
+    throw invalid(source, [`not valid TOML${where}: ${(error as Error).message.split('\n')[0]}`]);
+  }
+  const parsed = RegistryToml.safeParse(data);
+  if (!parsed.success) {
+    throw invalid(
+      source,
+      parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${describeIssue(issue)}`),
+    );
+  }
+  const components = Object.entries(parsed.data.components).map(([name, c]) => ({
+    name,
+    repo: c.repo,
+    build: c.build,
+    defaultRef: c['default-ref'],
+    ...(c.module === undefined ? {} : { module: c.module }),
+    installerSets: c['installer-sets'],
+    images: c.images.map((i) => ({
+      ...(i['import-path'] === undefined ? {} : { importPath: i['import-path'] }),
+      ...(i.dockerfile === undefined ? {} : { dockerfile: i.dockerfile }),
+      env: i.env,
+      ...(i.deployment === undefined ? {} : { deployment: i.deployment }),
+      ...(i.container === undefined ? {} : { container: i.container }),
+      ...(i.argument === undefined ? {} : { argument: i.argument }),
+    })),
+  }));
+  const problems = consistencyProblems(components);
+  if (problems.length > 0) throw invalid(source, problems);
+  if (components.length === 0) throw invalid(source, ['components: the file defines no component']);
+  return { source, components };
+}
+
+/** Rules across fields and components that a per-field schema cannot express. */
+function consistencyProblems(components: ComponentSpec[]): string[] {
+  const problems: string[] = [];
+  const envOwner = new Map<string, string>();
+  for (const c of components) {
+    const at = `components.${c.name}`;
+    const refIssue = refProblem(c.defaultRef);
+    if (refIssue) problems.push(`${at}.default-ref: ${refIssue}`);
+    if (c.build === 'docker' && c.images.length !== 1)
+      problems.push(
+        `${at}.images: a docker build produces exactly one image, found ${c.images.length}`,
+      );
+    const importPaths = new Set<string>();
+    c.images.forEach((image, index) => {
+      const here = `${at}.images[${index}]`;
+      if (c.build === 'ko' && !image.importPath)
+        problems.push(`${here}.import-path: required for a ko build`);
+      if (c.build === 'ko' && image.dockerfile)
+        problems.push(`${here}.dockerfile: only a docker build has a Dockerfile`);
+      if (c.build === 'docker' && image.importPath)
+        problems.push(`${here}.import-path: a docker build has no import path`);
+      if (image.importPath) {
+        if (importPaths.has(image.importPath))
+          problems.push(`${here}.import-path: ${image.importPath} is listed twice`);
+        importPaths.add(image.importPath);
+      }
+      if ((image.container === undefined) === (image.argument === undefined)) {
+        problems.push(
+          `${here}: give exactly one of container (the image runs as a container) or argument (it is passed to a controller)`,
+        );
+      }
+      const owner = envOwner.get(image.env);
+      if (owner) problems.push(`${here}.env: ${image.env} is already used by ${owner}`);
+      else envOwner.set(image.env, here);
+    });
+  }
+  return problems;
+}
+
+function invalid(source: string, problems: string[]): StreamstressError {
+  return new StreamstressError(`The components file ${source} is invalid:`, {
+    exitCode: ExitCode.infrastructure,
+    problems,
+    hint: 'Fix the keys named above; config/components.toml in streamstress shows every key with the upstream values.',
+  });
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return (
+    path.reduce<string>(
+      (text, key) =>
+        typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key),
+      '',
+    ) || '(top level)'
+  );
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys')
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'required';
+  if (issue.code === 'invalid_key') return issue.issues[0]?.message ?? issue.message;
+  return issue.message;
+}

@@ -1,0 +1,35 @@
+import { Git } from '../adapters/git.js';
+import { loadComponents } from '../config/components.js';
+import { defaultCacheDir, parseAsOf } from './as-of.js';
+import { createPlan, type Plan } from './plan.js';
+import { parseComponentSpecs } from './spec.js';
+
+export { PlanSchema, type Plan, type PlannedComponent } from './plan.js';
+export { planRows, planTable } from './render.js';
+
+export interface PlanRequest {
+  /** The `--components` text / `components` input. */
+  components: string;
+  /** A components file; the built-in config/components.toml when absent. */
+  componentsFile?: string;
+  asOf?: string;
+  cacheDir?: string;
+  git?: Git;
+}
+
+/**
+ * What the CLI and the build-components action share: load the registry, check every input,
+ * then resolve refs. Everything that can be refused without the network is refused first.
+ */
+export async function planFromRequest(request: PlanRequest): Promise<Plan> {
+  const registry = await loadComponents(request.componentsFile);
+  const requests = parseComponentSpecs(request.components, registry);
+  if (request.asOf !== undefined) parseAsOf(request.asOf);
+  return createPlan({
+    git: request.git ?? new Git(),
+    registry,
+    requests,
+    ...(request.asOf === undefined ? {} : { asOf: request.asOf }),
+    cacheDir: request.cacheDir ?? defaultCacheDir(),
+  });
+}

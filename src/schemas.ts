@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { PlanSchema } from './plan/plan.js';
+
+/** Every record streamstress writes, by the name of its emitted JSON Schema file. */
+export const RECORD_SCHEMAS = {
+  plan: PlanSchema,
+} as const;
+
+export function jsonSchemaOf(name: keyof typeof RECORD_SCHEMAS): string {
+  const schema = z.toJSONSchema(RECORD_SCHEMAS[name], { target: 'draft-2020-12' });
+  return `${JSON.stringify({ title: `streamstress ${name} record`, ...schema }, null, 2)}\n`;
+}

@@ -1,0 +1,126 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** A real git repository standing in for an upstream, served as a bare repo over file://. */
+export interface Upstream {
+  url: string;
+  bare: string;
+  /** Commit SHAs by label, e.g. `main-2`, `release`, `pr-123`. */
+  commits: Record<string, string>;
+  /** The object of the annotated tag itself (not its commit). */
+  annotatedTagObject: string;
+}
+
+function git(cwd: string, args: string[], env: Record<string, string> = {}): string {
+  return execFileSync('git', args, {
+    cwd,
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'Upstream',
+      GIT_AUTHOR_EMAIL: 'up@example.test',
+      GIT_COMMITTER_NAME: 'Upstream',
+      GIT_COMMITTER_EMAIL: 'up@example.test',
+      ...env,
+    },
+    encoding: 'utf8',
+  }).trim();
+}
+
+function commitAt(work: string, message: string, date: string): string {
+  writeFileSync(join(work, 'file.txt'), `${message}\n`);
+  git(work, ['add', 'file.txt']);
+  git(work, ['commit', '--quiet', '-m', message], {
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_DATE: date,
+  });
+  return git(work, ['rev-parse', 'HEAD']);
+}
+
+/**
+ * Builds an upstream with:
+ * - `main` (default branch): commits on 2025-06-01, 2026-10-01, 10-15, 11-01 12:00, 11-20 (main-0..main-4)
+ * - branch `release-v1` off main-1 with one commit (release)
+ * - annotated tag `v0.62.0` on main-2, lightweight tag `light` on main-3
+ * - `refs/pull/123/head` on a commit that is on no branch (pr-123)
+ * - a branch and a tag both called `twin`, at different commits
+ */
+export function createUpstream(root: string, name: string): Upstream {
+  const work = join(root, `${name}-work`);
+  mkdirSync(work, { recursive: true });
+  git(work, ['init', '--quiet', '--initial-branch=main']);
+  const commits: Record<string, string> = {};
+  commits['main-0'] = commitAt(work, `${name} zero`, '2025-06-01T10:00:00Z');
+  commits['main-1'] = commitAt(work, `${name} one`, '2026-10-01T10:00:00Z');
+  commits['main-2'] = commitAt(work, `${name} two`, '2026-10-15T10:00:00Z');
+  git(work, ['tag', '--annotate', 'v0.62.0', '-m', 'release v0.62.0'], {
+    GIT_COMMITTER_DATE: '2026-10-15T11:00:00Z',
+  });
+  commits['main-3'] = commitAt(work, `${name} three`, '2026-11-01T12:00:00Z');
+  git(work, ['tag', 'light']);
+  git(work, ['tag', 'twin', commits['main-1']]);
+  commits['main-4'] = commitAt(work, `${name} four`, '2026-11-20T10:00:00Z');
+  git(work, ['checkout', '--quiet', '-b', 'release-v1', commits['main-1']]);
+  commits['release'] = commitAt(work, `${name} release fix`, '2026-10-05T10:00:00Z');
+  git(work, ['branch', 'twin']);
+  git(work, ['checkout', '--quiet', '--detach', commits['main-4']]);
+  commits['pr-123'] = commitAt(work, `${name} pull request`, '2026-11-21T10:00:00Z');
+  git(work, ['checkout', '--quiet', 'main']);
+  const bare = join(root, `${name}.git`);
+  git(root, ['clone', '--quiet', '--bare', work, bare]);
+  git(bare, ['update-ref', 'refs/pull/123/head', commits['pr-123']]);
+  const annotatedTagObject = git(bare, ['rev-parse', 'refs/tags/v0.62.0']);
+  rmSync(work, { recursive: true, force: true });
+  return { url: pathToFileURL(bare).href, bare, commits, annotatedTagObject };
+}
+
+/** A components file with two ko components whose repos are local upstreams. */
+export function writeComponentsFile(
+  dir: string,
+  repos: { pipeline: string; triggers: string },
+  name = 'components.toml',
+): string {
+  const file = join(dir, name);
+  writeFileSync(
+    file,
+    `schema-version = 1
+
+[components.pipeline]
+repo = "${repos.pipeline}"
+build = "ko"
+installer-sets = { recycle = ["operator.tekton.dev/created-by=TektonPipeline,operator.tekton.dev/type=main"] }
+images = [
+  { import-path = "./cmd/controller", env = "IMAGE_PIPELINES_TEKTON_PIPELINES_CONTROLLER", container = "tekton-pipelines-controller" },
+  { import-path = "./cmd/entrypoint", env = "IMAGE_PIPELINES_ARG__ENTRYPOINT_IMAGE", argument = "-entrypoint-image" },
+]
+
+[components.triggers]
+repo = "${repos.triggers}"
+build = "ko"
+installer-sets = { recycle = ["operator.tekton.dev/created-by=TektonTrigger"] }
+images = [{ import-path = "./cmd/controller", env = "IMAGE_TRIGGERS_TEKTON_TRIGGERS_CONTROLLER", container = "tekton-triggers-controller" }]
+`,
+  );
+  return file;
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `streamstress-${prefix}-`));
+}
+
+/** Two upstreams (pipeline, triggers) and a components file pointing at them. */
+export interface UpstreamFixture {
+  root: string;
+  pipeline: Upstream;
+  triggers: Upstream;
+  config: string;
+}
+
+export function createUpstreamFixture(root: string): UpstreamFixture {
+  const pipeline = createUpstream(root, 'pipeline');
+  const triggers = createUpstream(root, 'triggers');
+  const config = writeComponentsFile(root, { pipeline: pipeline.url, triggers: triggers.url });
+  return { root, pipeline, triggers, config };
+}
