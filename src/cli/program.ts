@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, describeError, exitCodeOf, notBuiltYet } from '../errors.js';
 import { planFromRequest, planTable } from '../plan/index.js';
+import { analyseOutputDir } from '../results/analyse.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -14,10 +15,11 @@ const processIo: CliIo = {
 
 /** Runs `streamstress` with the given arguments (without node and script) and returns its exit code. */
 export async function runCli(args: readonly string[], io: CliIo = processIo): Promise<number> {
-  const program = createProgram(io);
+  let exitCode: number = ExitCode.passed;
+  const program = createProgram(io, (code) => (exitCode = code));
   try {
     await program.parseAsync([...args], { from: 'user' });
-    return ExitCode.passed;
+    return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version are not failures; every usage mistake is bad input (2).
@@ -28,7 +30,8 @@ export async function runCli(args: readonly string[], io: CliIo = processIo): Pr
   }
 }
 
-function createProgram(io: CliIo): Command {
+/** `setExitCode` lets a command end with 1 (tests failed) without it being an error. */
+function createProgram(io: CliIo, setExitCode: (code: number) => void): Command {
   const program = new Command('streamstress')
     .description(
       'Build upstream Tekton from source, swap it into OpenShift Pipelines, run release-tests, and report what broke.',
@@ -100,11 +103,35 @@ function createProgram(io: CliIo): Command {
   stage('test', 'run the release-tests Gauge suite', 'test')
     .option('--release-tests-ref <ref>', 'release-tests branch, tag or commit', 'master')
     .option('--output-dir <dir>', 'where the run writes its records', './test-output');
-  stage('results', 're-analyse the output directory of a past run', 'results').option(
-    '--output-dir <dir>',
-    'the run output directory',
-    './test-output',
-  );
+  program
+    .command('results')
+    .description(
+      're-analyse the output directory of a past run: write results.json and summary.md, print the summary',
+    )
+    .option('--output-dir <dir>', 'the run output directory', './test-output')
+    .option('--baseline <file>', 'a results.json of an earlier run to compare with')
+    .option(
+      '--categories <file>',
+      'failure categories file (default: config/categories.toml of streamstress)',
+    )
+    .option('--json', 'print results.json instead of the summary')
+    .action(
+      async (options: {
+        outputDir: string;
+        baseline?: string;
+        categories?: string;
+        json?: boolean;
+      }) => {
+        const analysis = await analyseOutputDir(options.outputDir, {
+          ...(options.baseline === undefined ? {} : { baselineFile: options.baseline }),
+          ...(options.categories === undefined ? {} : { categoriesFile: options.categories }),
+        });
+        io.stdout(
+          options.json ? `${JSON.stringify(analysis.results, null, 2)}\n` : analysis.summary,
+        );
+        setExitCode(analysis.results.exitCode);
+      },
+    );
   stage('status', 'list streamstress Jobs in the cluster', 'status');
   stage('logs', 'stream the logs of the newest (or a named) streamstress Job', 'logs').option(
     '--job <name>',

@@ -1,0 +1,149 @@
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ExitCode, StreamstressError } from '../errors.js';
+import { PlanSchema } from '../plan/plan.js';
+import { applyCategories, loadCategories } from './categories.js';
+import { compareResults, loadBaseline, type Comparison } from './compare.js';
+import { parseGaugeConsole } from './console.js';
+import { renderSummary } from './markdown.js';
+import { exitCodeFor, ResultsSchema, summarise, type Results, type TestResult } from './model.js';
+import { parseJUnitXml } from './xml.js';
+
+/** Where a run's output directory keeps each file (DESIGN.md, "output directory"). */
+export const OUTPUT_LAYOUT = {
+  plan: 'plan.json',
+  xmlReport: join('reports', 'xml-report', 'result.xml'),
+  gaugeStdout: join('logs', 'gauge-stdout.log'),
+  results: join('results', 'results.json'),
+  summary: join('results', 'summary.md'),
+} as const;
+
+export interface AnalyseOptions {
+  baselineFile?: string;
+  categoriesFile?: string;
+}
+
+export interface Analysis {
+  results: Results;
+  summary: string;
+  comparison?: Comparison;
+}
+
+/**
+ * Re-reads a finished run's raw output — the xml-report when it exists, Gauge's console log
+ * otherwise — categorises the failures, and writes results/results.json and
+ * results/summary.md. Nothing is written unless everything could be read.
+ */
+export async function analyseOutputDir(
+  dir: string,
+  options: AnalyseOptions = {},
+): Promise<Analysis> {
+  const rules = await loadCategories(options.categoriesFile);
+  const baseline =
+    options.baselineFile === undefined ? undefined : await loadBaseline(options.baselineFile);
+  const previous = await readJson(join(dir, OUTPUT_LAYOUT.results));
+  const plan = PlanSchema.safeParse(await readJson(join(dir, OUTPUT_LAYOUT.plan)));
+
+  const xmlFile = join(dir, OUTPUT_LAYOUT.xmlReport);
+  const consoleFile = join(dir, OUTPUT_LAYOUT.gaugeStdout);
+  let parsed: {
+    tests: TestResult[];
+    source: Results['source'];
+    incomplete: boolean;
+    warnings: string[];
+    durationSeconds?: number;
+  };
+  if (await exists(xmlFile)) {
+    parsed = {
+      tests: parseJUnitXml(await readFile(xmlFile, 'utf8'), xmlFile),
+      source: 'junit',
+      incomplete: false,
+      warnings: [],
+    };
+  } else if (await exists(consoleFile)) {
+    const output = parseGaugeConsole(await readFile(consoleFile, 'utf8'));
+    parsed = { ...output, source: 'console', incomplete: !output.complete };
+  } else {
+    throw new StreamstressError(
+      `${dir} holds no test output: neither ${OUTPUT_LAYOUT.xmlReport} nor ${OUTPUT_LAYOUT.gaugeStdout} exists.`,
+      {
+        exitCode: ExitCode.infrastructure,
+        hint: 'Point --output-dir at the directory a test run wrote (default ./test-output).',
+      },
+    );
+  }
+
+  const components = plan.success
+    ? plan.data.components.map((c) => ({
+        name: c.name,
+        repo: c.repo,
+        ref: c.ref,
+        commit: c.commit,
+      }))
+    : (previous?.components ?? []);
+  const { tests, categories } = applyCategories(
+    parsed.tests,
+    rules,
+    new Set(components.map((c) => c.name)),
+  );
+  const summary = summarise(tests);
+  if (parsed.durationSeconds !== undefined && summary.durationSeconds === 0)
+    summary.durationSeconds = parsed.durationSeconds;
+  const incomplete = parsed.incomplete || (previous?.incomplete ?? false);
+  const results: Results = {
+    schemaVersion: 1,
+    run: previous?.run ?? {
+      id: `local-${(await stat(parsed.source === 'junit' ? xmlFile : consoleFile)).mtime.toISOString().replace(/[-:.]/g, '')}`,
+    },
+    components,
+    ...(previous?.releaseTests ? { releaseTests: previous.releaseTests } : {}),
+    summary,
+    tests,
+    categories,
+    source: parsed.source,
+    incomplete,
+    warnings: parsed.warnings,
+    ...(previous?.phases ? { phases: previous.phases } : {}),
+    ...(previous?.profile === undefined ? {} : { profile: previous.profile }),
+    exitCode: exitCodeFor(summary, {
+      incomplete,
+      infrastructureFailed: Object.values(previous?.phases ?? {}).some(
+        (p) => p?.status === 'failed',
+      ),
+    }),
+  };
+  const comparison = baseline ? compareResults(results, baseline) : undefined;
+  const markdown = renderSummary(results, comparison ? { comparison } : {});
+  await mkdir(join(dir, 'results'), { recursive: true });
+  await writeAtomically(join(dir, OUTPUT_LAYOUT.results), `${JSON.stringify(results, null, 2)}\n`);
+  await writeAtomically(join(dir, OUTPUT_LAYOUT.summary), markdown);
+  return { results, summary: markdown, ...(comparison ? { comparison } : {}) };
+}
+
+/** The previous results.json of this directory, if it is one this version can read. */
+async function readJson(file: string): Promise<(Results & Record<string, unknown>) | undefined> {
+  try {
+    const data: unknown = JSON.parse(await readFile(file, 'utf8'));
+    if (file.endsWith(OUTPUT_LAYOUT.results)) {
+      const parsed = ResultsSchema.safeParse(data);
+      return parsed.success ? parsed.data : undefined;
+    }
+    return data as Results & Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+/** A reader never sees half a file, and a failed write leaves the old one in place. */
+async function writeAtomically(file: string, content: string): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, content);
+  await rename(temporary, file);
+}

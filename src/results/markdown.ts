@@ -1,0 +1,164 @@
+import type { Comparison } from './compare.js';
+import { isFailing, type Results, type TestResult } from './model.js';
+
+/** GitHub's limits, in characters. */
+export const COMMENT_LIMIT = 65_536;
+export const JOB_SUMMARY_LIMIT = 1_048_576;
+
+const MESSAGE_LENGTH = 240;
+
+/**
+ * Makes untrusted text (test names, messages, labels) inert in GitHub markdown, inside a table
+ * cell or a line: no HTML, no table breaks, no code spans, links, emphasis or @mentions.
+ */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`|*_[\]~#!])/g, '\\$1')
+    .replace(/@(?=[A-Za-z0-9_-])/g, '@\u200b');
+}
+
+function firstLine(text: string | undefined): string {
+  const line = (text ?? '').split('\n').find((l) => l.trim() !== '') ?? '';
+  return line.length > MESSAGE_LENGTH ? `${line.slice(0, MESSAGE_LENGTH - 1)}…` : line;
+}
+
+export interface SummaryOptions {
+  comparison?: Comparison;
+  /** Where the full results can be read: used when the failures no longer fit. */
+  detailsUrl?: string;
+  /** Characters the summary may take (GitHub: 65,536 for a comment, 1 MiB for a job summary). */
+  limit?: number;
+}
+
+type Detail = 'messages' | 'names' | 'counts';
+
+/**
+ * The run as markdown for a job summary or a pull-request comment. When it does not fit the
+ * limit it degrades in stages — failures with messages, then names only, then counts with a
+ * link — always ending between blocks, never inside a table.
+ */
+export function renderSummary(results: Results, options: SummaryOptions = {}): string {
+  const limit = options.limit ?? JOB_SUMMARY_LIMIT;
+  for (const detail of ['messages', 'names'] as const) {
+    const text = render(results, options, detail);
+    if (text.length <= limit) return text;
+  }
+  return render(results, options, 'counts');
+}
+
+function render(results: Results, options: SummaryOptions, detail: Detail): string {
+  const { summary } = results;
+  const failing = results.tests.filter(isFailing);
+  const blocks: string[] = [];
+  const label = results.run.label ? ` — ${escapeMarkdown(results.run.label)}` : '';
+  const headline =
+    summary.total === 0
+      ? '⚠️ No test results'
+      : failing.length > 0
+        ? `❌ ${failing.length} of ${summary.total} tests failed`
+        : `✅ ${summary.passed} of ${summary.total} tests passed`;
+  blocks.push(`## ${headline}${label}`);
+  blocks.push(
+    table(
+      ['total', 'passed', 'failed', 'errored', 'skipped', 'duration'],
+      [
+        [
+          summary.total,
+          summary.passed,
+          summary.failed,
+          summary.errored,
+          summary.skipped,
+          formatDuration(summary.durationSeconds),
+        ].map(String),
+      ],
+    ),
+  );
+  const notes = [
+    ...(results.incomplete
+      ? ['The run ended before the suite did: tests it did not reach are missing.']
+      : []),
+    ...(results.source === 'console'
+      ? ['Read from the console output (no xml-report was written).']
+      : []),
+    ...results.warnings,
+  ];
+  if (notes.length > 0) blocks.push(notes.map((n) => `> ⚠️ ${escapeMarkdown(n)}`).join('\n>\n'));
+  if (options.comparison) blocks.push(renderComparison(options.comparison));
+  const used = results.categories.filter((c) => c.count > 0);
+  if (used.length > 0) {
+    blocks.push('### Failures by category');
+    blocks.push(
+      table(
+        ['category', 'tests'],
+        used.map((c) => [escapeMarkdown(c.name), String(c.count)]),
+      ),
+    );
+  }
+  if (failing.length > 0) {
+    blocks.push('### Failing tests');
+    if (detail === 'counts') {
+      const where = options.detailsUrl
+        ? `[the full results](${encodeURI(options.detailsUrl)})`
+        : 'results.json';
+      blocks.push(`${failing.length} failing tests do not fit here; see ${where}.`);
+    } else {
+      const newIds = new Set(options.comparison?.newFailures.map((t) => t.id));
+      const categoryNames = new Map(results.categories.map((c) => [c.id, c.name]));
+      const header = ['test', 'status', 'category', ...(detail === 'messages' ? ['message'] : [])];
+      const rows = failing.map((t) => [
+        `${escapeMarkdown(testName(t))}${newIds.has(t.id) ? ' 🆕' : ''}`,
+        t.status,
+        escapeMarkdown(categoryNames.get(t.category ?? '') ?? ''),
+        ...(detail === 'messages' ? [escapeMarkdown(firstLine(t.message))] : []),
+      ]);
+      blocks.push(table(header, rows));
+    }
+  }
+  return `${blocks.join('\n\n')}\n`;
+}
+
+function renderComparison(c: Comparison): string {
+  const sign = c.passRate.change > 0 ? '+' : '';
+  return [
+    `### Compared with run ${escapeMarkdown(c.baselineRunId)}`,
+    '',
+    table(
+      ['new failures', 'fixed', 'still failing', 'new tests', 'removed', 'pass rate'],
+      [
+        [
+          c.newFailures.length,
+          c.fixed.length,
+          c.stillFailing.length,
+          c.added.length,
+          c.removed.length,
+        ]
+          .map(String)
+          .concat(`${c.passRate.now}% (${sign}${c.passRate.change} pts)`),
+      ],
+    ),
+  ].join('\n');
+}
+
+function testName(test: TestResult): string {
+  return `${test.spec} › ${test.scenario}${test.row === undefined ? '' : ` (row ${test.row})`}`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => ' --- ').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${Math.round(seconds * 10) / 10}s`;
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = Math.round(seconds % 60);
+  return h > 0 ? `${h}h ${m}m` : `${m}m ${s}s`;
+}
