@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { PlanSchema } from './plan/plan.js';
+import { ResultsSchema } from './results/model.js';
 
 /** Every record streamstress writes, by the name of its emitted JSON Schema file. */
 export const RECORD_SCHEMAS = {
   plan: PlanSchema,
+  results: ResultsSchema,
 } as const;
 
 export function jsonSchemaOf(name: keyof typeof RECORD_SCHEMAS): string {

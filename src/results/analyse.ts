@@ -41,37 +41,14 @@ export async function analyseOutputDir(
   const rules = await loadCategories(options.categoriesFile);
   const baseline =
     options.baselineFile === undefined ? undefined : await loadBaseline(options.baselineFile);
-  const previous = await readJson(join(dir, OUTPUT_LAYOUT.results));
-  const plan = PlanSchema.safeParse(await readJson(join(dir, OUTPUT_LAYOUT.plan)));
+  // A re-analysis keeps what the run itself recorded (its id, label, phases) and its plan.
+  const previousRecord = ResultsSchema.safeParse(
+    await readOptionalJson(join(dir, OUTPUT_LAYOUT.results)),
+  );
+  const previous = previousRecord.success ? previousRecord.data : undefined;
+  const plan = PlanSchema.safeParse(await readOptionalJson(join(dir, OUTPUT_LAYOUT.plan)));
 
-  const xmlFile = join(dir, OUTPUT_LAYOUT.xmlReport);
-  const consoleFile = join(dir, OUTPUT_LAYOUT.gaugeStdout);
-  let parsed: {
-    tests: TestResult[];
-    source: Results['source'];
-    incomplete: boolean;
-    warnings: string[];
-    durationSeconds?: number;
-  };
-  if (await exists(xmlFile)) {
-    parsed = {
-      tests: parseJUnitXml(await readFile(xmlFile, 'utf8'), xmlFile),
-      source: 'junit',
-      incomplete: false,
-      warnings: [],
-    };
-  } else if (await exists(consoleFile)) {
-    const output = parseGaugeConsole(await readFile(consoleFile, 'utf8'));
-    parsed = { ...output, source: 'console', incomplete: !output.complete };
-  } else {
-    throw new StreamstressError(
-      `${dir} holds no test output: neither ${OUTPUT_LAYOUT.xmlReport} nor ${OUTPUT_LAYOUT.gaugeStdout} exists.`,
-      {
-        exitCode: ExitCode.infrastructure,
-        hint: 'Point --output-dir at the directory a test run wrote (default ./test-output).',
-      },
-    );
-  }
+  const parsed = await readTestOutput(dir);
 
   const components = plan.success
     ? plan.data.components.map((c) => ({
@@ -89,11 +66,11 @@ export async function analyseOutputDir(
   const summary = summarise(tests);
   if (parsed.durationSeconds !== undefined && summary.durationSeconds === 0)
     summary.durationSeconds = parsed.durationSeconds;
-  const incomplete = parsed.incomplete || (previous?.incomplete ?? false);
+  const incomplete = parsed.incomplete;
   const results: Results = {
     schemaVersion: 1,
     run: previous?.run ?? {
-      id: `local-${(await stat(parsed.source === 'junit' ? xmlFile : consoleFile)).mtime.toISOString().replace(/[-:.]/g, '')}`,
+      id: `local-${(await stat(parsed.file)).mtime.toISOString().replace(/[-:.]/g, '')}`,
     },
     components,
     ...(previous?.releaseTests ? { releaseTests: previous.releaseTests } : {}),
@@ -115,20 +92,45 @@ export async function analyseOutputDir(
   const comparison = baseline ? compareResults(results, baseline) : undefined;
   const markdown = renderSummary(results, comparison ? { comparison } : {});
   await mkdir(join(dir, 'results'), { recursive: true });
-  await writeAtomically(join(dir, OUTPUT_LAYOUT.results), `${JSON.stringify(results, null, 2)}\n`);
+  await writeAtomically(join(dir, OUTPUT_LAYOUT.results), `${JSON.stringify(results)}\n`);
   await writeAtomically(join(dir, OUTPUT_LAYOUT.summary), markdown);
   return { results, summary: markdown, ...(comparison ? { comparison } : {}) };
 }
 
-/** The previous results.json of this directory, if it is one this version can read. */
-async function readJson(file: string): Promise<(Results & Record<string, unknown>) | undefined> {
+interface TestOutput {
+  file: string;
+  tests: TestResult[];
+  source: Results['source'];
+  incomplete: boolean;
+  warnings: string[];
+  durationSeconds?: number;
+}
+
+/** The xml-report when Gauge wrote one, else its console output. */
+async function readTestOutput(dir: string): Promise<TestOutput> {
+  const xmlFile = join(dir, OUTPUT_LAYOUT.xmlReport);
+  const consoleFile = join(dir, OUTPUT_LAYOUT.gaugeStdout);
+  if (await exists(xmlFile)) {
+    const tests = parseJUnitXml(await readFile(xmlFile, 'utf8'), xmlFile);
+    return { file: xmlFile, tests, source: 'junit', incomplete: false, warnings: [] };
+  }
+  if (await exists(consoleFile)) {
+    const output = parseGaugeConsole(await readFile(consoleFile, 'utf8'));
+    return { file: consoleFile, ...output, source: 'console', incomplete: !output.complete };
+  }
+  throw new StreamstressError(
+    `${dir} holds no test output: neither ${OUTPUT_LAYOUT.xmlReport} nor ${OUTPUT_LAYOUT.gaugeStdout} exists.`,
+    {
+      exitCode: ExitCode.infrastructure,
+      hint: 'Point --output-dir at the directory a test run wrote (default ./test-output).',
+    },
+  );
+}
+
+/** A JSON file's content, or undefined when it is missing or unreadable (an optional input). */
+async function readOptionalJson(file: string): Promise<unknown> {
   try {
-    const data: unknown = JSON.parse(await readFile(file, 'utf8'));
-    if (file.endsWith(OUTPUT_LAYOUT.results)) {
-      const parsed = ResultsSchema.safeParse(data);
-      return parsed.success ? parsed.data : undefined;
-    }
-    return data as Results & Record<string, unknown>;
+    return JSON.parse(await readFile(file, 'utf8'));
   } catch {
     return undefined;
   }

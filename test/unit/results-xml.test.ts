@@ -35,7 +35,7 @@ describe("Gauge's xml-report", () => {
     const sign = tests.find((t) => t.spec === 'Chains signing');
     expect(sign?.specFile).toBe('specs/chains/sign.spec');
     expect(sign?.stack).toBe(
-      'goroutine 1 [running]:\nmain.sign(<nil>)\n\t/release-tests/steps/chains.go:12',
+      'goroutine 1 [running]:\nmain.sign(<nil>, &amp;opts)\n\t/release-tests/steps/chains.go:12',
     );
   });
 

@@ -1,0 +1,5 @@
+export function writeXmlReport(
+  file: string,
+  tests: number,
+  options?: { messageBytes?: number },
+): Promise<void>;
