@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeXmlReport } from '../../bench/generate-report.mjs';
@@ -236,7 +236,6 @@ describe('a 100 MB report', () => {
     const report = join(dir, 'reports', 'xml-report', 'result.xml');
     await writeXmlReport(report, 560_000);
     expect(statSync(report).size).toBeGreaterThan(100 * 1000 * 1000);
-    copyFileSync(join(FIXTURES, 'results', 'gauge-run.console.log'), join(dir, 'unused.log'));
     const code = await new Promise<number | null>((resolve) => {
       const child = spawn(
         process.execPath,
