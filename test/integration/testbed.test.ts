@@ -1,0 +1,415 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startConcurrentWriter, startFaultProxy, type FaultProxy } from '../testbed/faults.js';
+import { startControllers } from '../testbed/controllers.js';
+import { TESTBED_KINDS } from '../testbed/crds.js';
+import { Kube, KubeError, resourcePath, type KubeObject } from '../testbed/kube.js';
+import {
+  settingsData,
+  SETTINGS,
+  DEFAULT_SETTINGS,
+  type TestbedSettings,
+} from '../testbed/objects.js';
+import {
+  CSV_NAME,
+  OPERATOR_CONTAINER,
+  OPERATOR_NAMESPACE,
+  TARGET_NAMESPACE,
+} from '../testbed/release.js';
+import { removeTestbedDir, startTestbed, type Testbed } from '../testbed/testbed.js';
+import { eventually } from '../helpers/eventually.js';
+
+let testbed: Testbed;
+let controllers: { stop(): Promise<void> };
+let kube: Kube;
+
+type Env = { name: string; value?: string }[];
+type Deployment = KubeObject & {
+  spec: {
+    template: {
+      spec: { containers: { name: string; image: string; args?: string[]; env?: Env }[] };
+    };
+  };
+};
+type Pod = KubeObject & {
+  spec: { containers: { name: string; image: string; args?: string[] }[] };
+  status: {
+    phase: string;
+    containerStatuses: { name: string; image: string; imageID: string; ready: boolean }[];
+  };
+};
+type Csv = KubeObject & {
+  spec: { install: { spec: { deployments: { name: string; spec: Deployment['spec'] }[] } } };
+  status?: { phase?: string };
+};
+type Condition = { type: string; status: string };
+
+const csvPath = resourcePath(
+  'operators.coreos.com',
+  'v1alpha1',
+  'clusterserviceversions',
+  OPERATOR_NAMESPACE,
+  CSV_NAME,
+);
+const operatorPath = resourcePath(
+  'apps',
+  'v1',
+  'deployments',
+  OPERATOR_NAMESPACE,
+  'openshift-pipelines-operator',
+);
+const setsPath = resourcePath('operator.tekton.dev', 'v1alpha1', 'tektoninstallersets');
+const configPath = resourcePath(
+  'operator.tekton.dev',
+  'v1alpha1',
+  'tektonconfigs',
+  undefined,
+  'config',
+);
+
+async function setSettings(change: Partial<TestbedSettings>): Promise<void> {
+  await kube.mergePatch(`/api/v1/namespaces/${SETTINGS.namespace}/configmaps/${SETTINGS.name}`, {
+    data: settingsData({ ...DEFAULT_SETTINGS, ...change }),
+  });
+}
+
+async function ready(): Promise<boolean> {
+  const config = await kube.getOrUndefined<KubeObject & { status?: { conditions?: Condition[] } }>(
+    configPath,
+  );
+  return config?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+}
+
+function lifecycleEnv(csv: Csv): Env {
+  const operator = csv.spec.install.spec.deployments.find(
+    (d) => d.name === 'openshift-pipelines-operator',
+  );
+  return (
+    operator?.spec.template.spec.containers.find((c) => c.name === OPERATOR_CONTAINER)?.env ?? []
+  );
+}
+
+async function setCsvImage(variable: string, value: string): Promise<void> {
+  // A JSON patch on the CSV, as streamstress makes it: replace one env value by index.
+  const csv = await kube.get<Csv>(csvPath);
+  const deployments = csv.spec.install.spec.deployments;
+  const d = deployments.findIndex((x) => x.name === 'openshift-pipelines-operator');
+  const containers = deployments[d]?.spec.template.spec.containers ?? [];
+  const c = containers.findIndex((x) => x.name === OPERATOR_CONTAINER);
+  const e = (containers[c]?.env ?? []).findIndex((x) => x.name === variable);
+  await kube.request(
+    'PATCH',
+    csvPath,
+    [
+      {
+        op: 'replace',
+        path: `/spec/install/spec/deployments/${d}/spec/template/spec/containers/${c}/env/${e}/value`,
+        value,
+      },
+    ],
+    'application/json-patch+json',
+  );
+}
+
+beforeAll(async () => {
+  const started = Date.now();
+  testbed = await startTestbed();
+  console.log(`testbed ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  kube = testbed.admin;
+  controllers = startControllers(kube);
+}, 600_000);
+
+afterAll(async () => {
+  await controllers?.stop();
+  await testbed?.stop();
+  if (testbed) removeTestbedDir(testbed.dir);
+});
+
+describe('the testbed API server', () => {
+  it('serves every kind streamstress uses', async () => {
+    const crds = await kube.list('/apis/apiextensions.k8s.io/v1/customresourcedefinitions');
+    const names = crds.map((c) => c.metadata.name);
+    for (const kind of TESTBED_KINDS) expect(names).toContain(`${kind.plural}.${kind.group}`);
+    expect(names).toContain('pods.metrics.k8s.io');
+  });
+
+  it('refuses the limited user what it has no role for, over verified TLS', async () => {
+    const limited = new Kube({
+      server: testbed.server,
+      ca: testbed.ca,
+      token: testbed.limitedToken,
+    });
+    expect(
+      Array.isArray(
+        await limited.list(resourcePath('operator.tekton.dev', 'v1alpha1', 'tektonconfigs')),
+      ),
+    ).toBe(true);
+    await expect(
+      limited.create(
+        resourcePath('operators.coreos.com', 'v1alpha1', 'subscriptions', OPERATOR_NAMESPACE),
+        { metadata: { name: 'x' } },
+      ),
+    ).rejects.toMatchObject({ status: 403 });
+    await expect(
+      limited.list(`/api/v1/namespaces/${OPERATOR_NAMESPACE}/secrets`),
+    ).rejects.toMatchObject({ status: 403 });
+    const stranger = new Kube({ server: testbed.server, ca: testbed.ca, token: 'not-a-token' });
+    await expect(stranger.list('/api/v1/namespaces')).rejects.toMatchObject({ status: 401 });
+  });
+});
+
+describe('a Subscription, with no further action', () => {
+  it('leads to the CSV, the operator Deployment, Ready=True, installer sets and Running pods with the CSV images', async () => {
+    await kube.create(
+      resourcePath('operators.coreos.com', 'v1alpha1', 'subscriptions', OPERATOR_NAMESPACE),
+      {
+        apiVersion: 'operators.coreos.com/v1alpha1',
+        kind: 'Subscription',
+        metadata: { name: 'openshift-pipelines-operator', namespace: OPERATOR_NAMESPACE },
+        spec: {
+          name: 'openshift-pipelines-operator-rh',
+          channel: 'latest',
+          source: 'redhat-operators',
+          sourceNamespace: 'openshift-marketplace',
+        },
+      },
+    );
+    const csv = await eventually(async () => {
+      const found = await kube.get<Csv>(csvPath);
+      expect(found.status?.phase).toBe('Succeeded');
+      return found;
+    });
+    const env = new Map(lifecycleEnv(csv).map((e) => [e.name, e.value ?? '']));
+    expect(env.size).toBeGreaterThan(20);
+    await eventually(async () => expect(await ready()).toBe(true), 30_000);
+
+    const sets = await kube.list(setsPath);
+    const byName = (pattern: RegExp) => sets.filter((s) => pattern.test(s.metadata.name));
+    expect(byName(/^pipeline-main-deployment-[a-z0-9]{5}$/)[0]?.metadata.labels).toMatchObject({
+      'operator.tekton.dev/created-by': 'TektonPipeline',
+      'operator.tekton.dev/type': 'main',
+    });
+    expect(byName(/^chain-[a-z0-9]{5}$/)[0]?.metadata.labels).toMatchObject({
+      'operator.tekton.dev/created-by': 'TektonChain',
+      'operator.tekton.dev/type': 'chain',
+    });
+    expect(byName(/^chain-secret-/)).toHaveLength(1);
+    expect(byName(/^result-[a-z0-9]{5}$/)[0]?.metadata.labels).toMatchObject({
+      'operator.tekton.dev/created-by': 'TektonResult',
+      'operator.tekton.dev/type': 'result',
+    });
+    expect(byName(/^tekton-config-console-plugin-manifests-/)).toHaveLength(1);
+
+    const pods = await kube.list<Pod>(`/api/v1/namespaces/${TARGET_NAMESPACE}/pods`);
+    const controller = pods.find((p) => p.metadata.name.startsWith('tekton-pipelines-controller-'));
+    expect(controller?.status.phase).toBe('Running');
+    expect(controller?.status.containerStatuses[0]).toMatchObject({
+      name: 'tekton-pipelines-controller',
+      image: env.get('IMAGE_PIPELINES_TEKTON_PIPELINES_CONTROLLER'),
+      imageID: env.get('IMAGE_PIPELINES_TEKTON_PIPELINES_CONTROLLER'),
+      ready: true,
+    });
+    expect(controller?.spec.containers[0]?.args).toEqual(
+      expect.arrayContaining([
+        '-entrypoint-image',
+        env.get('IMAGE_PIPELINES_ARG__ENTRYPOINT_IMAGE'),
+      ]),
+    );
+    const mag = pods.find((p) => p.metadata.name.startsWith('manual-approval-gate-webhook-'));
+    expect(mag?.status.containerStatuses[0]).toMatchObject({
+      name: 'manual-approval',
+      image: env.get('IMAGE_MAG_MANUAL_APPROVAL'),
+    });
+    const plugin = pods.find((p) => p.metadata.name.startsWith('pipelines-console-plugin-'));
+    expect(plugin?.status.containerStatuses[0]?.image).toBe(
+      env.get('IMAGE_PIPELINES_CONSOLE_PLUGIN'),
+    );
+  });
+
+  it('carries a CSV env change to the operator Deployment', async () => {
+    await setCsvImage(
+      'IMAGE_PIPELINES_WEBHOOK',
+      'image-registry.openshift-image-registry.svc:5000/tekton-upstream/webhook@sha256:' +
+        '1'.repeat(64),
+    );
+    await eventually(async () => {
+      const deployment = await kube.get<Deployment>(operatorPath);
+      const env = deployment.spec.template.spec.containers.find(
+        (c) => c.name === OPERATOR_CONTAINER,
+      )?.env;
+      expect(env?.find((e) => e.name === 'IMAGE_PIPELINES_WEBHOOK')?.value).toContain('1111');
+    });
+  });
+
+  it('with the 1.21.0 switch, leaves the Deployment env as it was', async () => {
+    await setSettings({ propagateCsvEnv: false });
+    await setCsvImage(
+      'IMAGE_TRIGGERS_WEBHOOK',
+      'quay.io/example/triggers-webhook@sha256:' + '2'.repeat(64),
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    const deployment = await kube.get<Deployment>(operatorPath);
+    const env = deployment.spec.template.spec.containers.find(
+      (c) => c.name === OPERATOR_CONTAINER,
+    )?.env;
+    expect(env?.find((e) => e.name === 'IMAGE_TRIGGERS_WEBHOOK')?.value).not.toContain('2222');
+    await setSettings({});
+  });
+
+  it('re-creates a deleted installer set with the current images, after a stale Ready window', async () => {
+    await setSettings({ recreateDelayMs: 1500, staleReadyMs: 1000 });
+    const set = (await kube.list(setsPath)).find((s) =>
+      /^pipeline-main-deployment-/.test(s.metadata.name),
+    );
+    expect(set).toBeDefined();
+    await kube.delete(`${setsPath}/${set?.metadata.name}`);
+    // Right after the deletion the operator still says Ready.
+    expect(await ready()).toBe(true);
+    await eventually(async () => expect(await ready()).toBe(false), 10_000, 50);
+    await eventually(async () => expect(await ready()).toBe(true), 30_000);
+    const sets = (await kube.list(setsPath)).filter((s) =>
+      /^pipeline-main-deployment-/.test(s.metadata.name),
+    );
+    expect(sets.map((s) => s.metadata.name)).not.toContain(set?.metadata.name);
+    // The old pod goes once the kubelet sees its Deployment gone; the new one runs the current image.
+    await eventually(async () => {
+      const webhooks = (await kube.list<Pod>(`/api/v1/namespaces/${TARGET_NAMESPACE}/pods`)).filter(
+        (p) => p.metadata.name.startsWith('tekton-pipelines-webhook-'),
+      );
+      expect(
+        webhooks.map((p) => p.status.containerStatuses[0]?.imageID),
+        JSON.stringify(
+          webhooks.map((p) => [
+            p.metadata.name,
+            p.metadata.deletionTimestamp,
+            p.spec.containers[0]?.image,
+          ]),
+        ),
+      ).toEqual([
+        'image-registry.openshift-image-registry.svc:5000/tekton-upstream/webhook@sha256:' +
+          '1'.repeat(64),
+      ]);
+    });
+    await setSettings({});
+  });
+});
+
+describe('the registry operator and the metrics API', () => {
+  it('exposes the registry route when defaultRoute is set', async () => {
+    await kube.mergePatch(
+      resourcePath('imageregistry.operator.openshift.io', 'v1', 'configs', undefined, 'cluster'),
+      { spec: { defaultRoute: true } },
+    );
+    const route = await eventually(() =>
+      kube.get<KubeObject & { spec: { host: string } }>(
+        resourcePath(
+          'route.openshift.io',
+          'v1',
+          'routes',
+          'openshift-image-registry',
+          'default-route',
+        ),
+      ),
+    );
+    expect(route.spec.host).toMatch(/^default-route-openshift-image-registry\./);
+  });
+
+  it('serves pod and node metrics at the real paths', async () => {
+    const pods = await eventually(async () => {
+      const items = await kube.list<
+        KubeObject & { containers: { usage: { cpu: string; memory: string } }[] }
+      >(`/apis/metrics.k8s.io/v1beta1/namespaces/${TARGET_NAMESPACE}/pods`);
+      expect(items.length).toBeGreaterThan(5);
+      return items;
+    });
+    expect(pods[0]?.containers[0]?.usage.cpu).toMatch(/^\d+n$/);
+    const node = await kube.get<KubeObject & { usage: { cpu: string } }>(
+      '/apis/metrics.k8s.io/v1beta1/nodes/testbed-node',
+    );
+    expect(node.usage.cpu).toMatch(/^\d+m$/);
+    const allocatable = await kube.get<KubeObject & { status: { allocatable: { cpu: string } } }>(
+      '/api/v1/nodes/testbed-node',
+    );
+    expect(allocatable.status.allocatable.cpu).toBe('7500m');
+  });
+
+  it('answers a conflicting write with 409, as Kubernetes does', async () => {
+    const csv = await kube.get<Csv>(csvPath);
+    await kube.mergePatch(csvPath, { metadata: { annotations: { touched: 'yes' } } });
+    await expect(kube.request('PUT', csvPath, csv)).rejects.toBeInstanceOf(KubeError);
+    await expect(kube.request('PUT', csvPath, csv)).rejects.toMatchObject({ status: 409 });
+  });
+});
+
+describe('the fault proxy', () => {
+  let proxy: FaultProxy;
+  let viaProxy: Kube;
+
+  beforeAll(async () => {
+    proxy = await startFaultProxy(
+      { server: testbed.server, ca: testbed.ca },
+      {
+        cert: readFileSync(join(testbed.dir, 'server.crt'), 'utf8'),
+        key: readFileSync(join(testbed.dir, 'server.key'), 'utf8'),
+      },
+    );
+    viaProxy = new Kube({ server: proxy.url, ca: testbed.ca, token: testbed.adminToken });
+  });
+  afterAll(() => proxy?.stop());
+
+  it('forwards requests untouched by default', async () => {
+    expect((await viaProxy.list('/api/v1/namespaces')).length).toBeGreaterThan(3);
+  });
+
+  it('answers the next requests with 503 and Retry-After, then recovers', async () => {
+    proxy.setMode({ status: 503, next: 2, retryAfterSeconds: 1 });
+    await expect(viaProxy.list('/api/v1/namespaces')).rejects.toMatchObject({ status: 503 });
+    await expect(viaProxy.list('/api/v1/namespaces')).rejects.toMatchObject({ status: 503 });
+    expect((await viaProxy.list('/api/v1/namespaces')).length).toBeGreaterThan(3);
+  });
+
+  it('answers a share of requests with 429 or 500', async () => {
+    proxy.setMode({ status: 429, share: 0.5, retryAfterSeconds: 2 });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 40 }, () => viaProxy.list('/api/v1/namespaces')),
+    );
+    const refused = outcomes.filter(
+      (o) => o.status === 'rejected' && (o.reason as KubeError).status === 429,
+    ).length;
+    expect(refused).toBeGreaterThan(5);
+    expect(refused).toBeLessThan(35);
+    proxy.setMode({ status: 500, next: 1 });
+    await expect(viaProxy.list('/api/v1/namespaces')).rejects.toMatchObject({ status: 500 });
+    proxy.setMode({});
+  });
+
+  it('adds latency', async () => {
+    proxy.setMode({ latencyMs: 300 });
+    const started = Date.now();
+    await viaProxy.list('/api/v1/namespaces');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    proxy.setMode({});
+  });
+
+  it('cuts watch connections mid-stream', async () => {
+    proxy.setMode({ dropWatchesAfterMs: 300 });
+    const abort = new AbortController();
+    let events = 0;
+    const watching = viaProxy.watch('/api/v1/namespaces', () => (events += 1), abort.signal);
+    await eventually(() => expect(proxy.stats.droppedWatches).toBeGreaterThanOrEqual(2), 10_000);
+    abort.abort();
+    await watching;
+    // Each reconnection lists the namespaces again as ADDED events.
+    expect(events).toBeGreaterThan(6);
+    proxy.setMode({});
+  });
+
+  it('has a concurrent writer that makes stale updates conflict', async () => {
+    const writer = startConcurrentWriter(kube, csvPath, 20);
+    const stale = await kube.get<Csv>(csvPath);
+    await eventually(() => expect(writer.writes()).toBeGreaterThan(2));
+    await expect(kube.request('PUT', csvPath, stale)).rejects.toMatchObject({ status: 409 });
+    await writer.stop();
+  });
+});

@@ -1,0 +1,329 @@
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { customResourceDefinitions } from './crds.js';
+import { Kube, KubeError, resourcePath, type Connection } from './kube.js';
+import { baseObjects } from './objects.js';
+
+const run = promisify(execFile);
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+
+export interface Testbed {
+  dir: string;
+  server: string;
+  ca: string;
+  adminToken: string;
+  limitedToken: string;
+  adminKubeconfig: string;
+  limitedKubeconfig: string;
+  admin: Kube;
+  pids: number[];
+  stop(): Promise<void>;
+}
+
+/** Builds (once) or finds the cached kube-apiserver binary. */
+export async function apiserverBinary(): Promise<string> {
+  if (process.env.STREAMSTRESS_APISERVER) return process.env.STREAMSTRESS_APISERVER;
+  const { stdout } = await run(join(HERE, 'build-apiserver.sh'), [], { maxBuffer: 64 << 20 });
+  return stdout.trim().split('\n').pop() ?? '';
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** A CA and a serving certificate for 127.0.0.1, so clients verify TLS as they would on a cluster. */
+async function makeCertificates(dir: string): Promise<void> {
+  const p = (name: string) => join(dir, name);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    p('ca.key'),
+    '-out',
+    p('ca.crt'),
+    '-days',
+    '30',
+    '-subj',
+    '/CN=streamstress-testbed-ca',
+  ]);
+  await run('openssl', [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    p('server.key'),
+    '-out',
+    p('server.csr'),
+    '-subj',
+    '/CN=127.0.0.1',
+  ]);
+  writeFileSync(p('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    p('server.csr'),
+    '-CA',
+    p('ca.crt'),
+    '-CAkey',
+    p('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    p('server.crt'),
+    '-days',
+    '30',
+    '-extfile',
+    p('san.ext'),
+  ]);
+  await run('openssl', ['genrsa', '-out', p('sa.key'), '2048']);
+}
+
+function kubeconfig(server: string, ca: string, user: string, token: string): string {
+  return JSON.stringify(
+    {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'testbed',
+          cluster: { server, 'certificate-authority-data': Buffer.from(ca).toString('base64') },
+        },
+      ],
+      users: [{ name: user, user: { token } }],
+      contexts: [{ name: `${user}@testbed`, context: { cluster: 'testbed', user } }],
+      'current-context': `${user}@testbed`,
+    },
+    null,
+    2,
+  );
+}
+
+function startDetached(file: string, args: string[], log: string): number {
+  const out = openSync(log, 'a');
+  const child = spawn(file, args, { detached: true, stdio: ['ignore', out, out] });
+  child.unref();
+  if (child.pid === undefined) throw new Error(`could not start ${file}`);
+  return child.pid;
+}
+
+/** Whether a process still runs; a zombie (exited, not yet reaped by its parent) does not. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    // /proc/<pid>/stat: "pid (name) STATE …"
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+/** Stops each process group, politely first. */
+export async function stopProcesses(pids: readonly number[]): Promise<void> {
+  const alive = isAlive;
+  for (const pid of [...pids].reverse()) {
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+  for (let i = 0; i < 50 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of pids.filter(alive)) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+export interface TestbedOptions {
+  /** Where its files go; a new temporary directory by default. */
+  dir?: string;
+}
+
+/**
+ * Starts etcd and a real kube-apiserver on free loopback ports with TLS, token authentication
+ * and RBAC; installs the OpenShift, OLM and Tekton kinds and the objects an OpenShift cluster
+ * starts with; writes an admin and a limited kubeconfig.
+ */
+export async function startTestbed(options: TestbedOptions = {}): Promise<Testbed> {
+  const binary = await apiserverBinary();
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'streamstress-testbed-'));
+  mkdirSync(dir, { recursive: true });
+  await makeCertificates(dir);
+  const adminToken = randomBytes(16).toString('hex');
+  const limitedToken = randomBytes(16).toString('hex');
+  writeFileSync(
+    join(dir, 'tokens.csv'),
+    `${adminToken},admin,1,"system:masters"\n${limitedToken},limited,2,\n`,
+    { mode: 0o600 },
+  );
+  const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const etcdUrl = `http://127.0.0.1:${etcdClient}`;
+  const pids: number[] = [];
+  const stop = async () => {
+    await stopProcesses(pids);
+  };
+  try {
+    pids.push(
+      startDetached(
+        'etcd',
+        [
+          '--data-dir',
+          join(dir, 'etcd'),
+          '--listen-client-urls',
+          etcdUrl,
+          '--advertise-client-urls',
+          etcdUrl,
+          '--listen-peer-urls',
+          `http://127.0.0.1:${etcdPeer}`,
+          '--initial-advertise-peer-urls',
+          `http://127.0.0.1:${etcdPeer}`,
+          '--initial-cluster',
+          `default=http://127.0.0.1:${etcdPeer}`,
+          '--log-level',
+          'warn',
+        ],
+        join(dir, 'etcd.log'),
+      ),
+    );
+    pids.push(
+      startDetached(
+        binary,
+        [
+          `--etcd-servers=${etcdUrl}`,
+          '--bind-address=127.0.0.1',
+          '--advertise-address=127.0.0.1',
+          `--secure-port=${apiPort}`,
+          `--tls-cert-file=${join(dir, 'server.crt')}`,
+          `--tls-private-key-file=${join(dir, 'server.key')}`,
+          `--token-auth-file=${join(dir, 'tokens.csv')}`,
+          '--authorization-mode=RBAC',
+          `--service-account-key-file=${join(dir, 'sa.key')}`,
+          `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+          '--service-account-issuer=https://kubernetes.default.svc',
+          '--service-cluster-ip-range=10.96.0.0/24',
+          // No token controller runs here to give pods service-account tokens.
+          '--disable-admission-plugins=ServiceAccount',
+          '--enable-priority-and-fairness=false',
+          '--logtostderr=true',
+          '--v=0',
+        ],
+        join(dir, 'apiserver.log'),
+      ),
+    );
+    const server = `https://127.0.0.1:${apiPort}`;
+    const ca = readFileSync(join(dir, 'ca.crt'), 'utf8');
+    const connection: Connection = { server, ca, token: adminToken };
+    const admin = new Kube(connection);
+    await waitReady(admin, dir);
+    await installKinds(admin);
+    for (const [path, object] of baseObjects()) await createIfMissing(admin, path, object);
+    const adminKubeconfig = join(dir, 'admin.kubeconfig');
+    const limitedKubeconfig = join(dir, 'limited.kubeconfig');
+    writeFileSync(adminKubeconfig, kubeconfig(server, ca, 'admin', adminToken), { mode: 0o600 });
+    writeFileSync(limitedKubeconfig, kubeconfig(server, ca, 'limited', limitedToken), {
+      mode: 0o600,
+    });
+    writeFileSync(
+      join(dir, 'testbed.json'),
+      JSON.stringify({ server, pids, adminKubeconfig, limitedKubeconfig }, null, 2),
+    );
+    return {
+      dir,
+      server,
+      ca,
+      adminToken,
+      limitedToken,
+      adminKubeconfig,
+      limitedKubeconfig,
+      admin,
+      pids,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function waitReady(admin: Kube, dir: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      await admin.request('GET', '/readyz');
+      return;
+    } catch (error) {
+      // /readyz answers plain text "ok": a JSON parse error means it is ready.
+      if (error instanceof SyntaxError) return;
+      last = error;
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+  const log = readFileSync(join(dir, 'apiserver.log'), 'utf8').split('\n').slice(-15).join('\n');
+  throw new Error(
+    `the API server did not become ready within 60 s (${String(last)}); its log ends:\n${log}`,
+  );
+}
+
+async function installKinds(admin: Kube): Promise<void> {
+  const crds = customResourceDefinitions() as { metadata: { name: string } }[];
+  for (const crd of crds)
+    await createIfMissing(admin, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+  for (const crd of crds) {
+    for (let i = 0; ; i++) {
+      const current = await admin.get<{
+        status?: { conditions?: { type: string; status: string }[] };
+      }>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
+      if (current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'))
+        break;
+      if (i > 100) throw new Error(`CRD ${crd.metadata.name} was not established`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  // Discovery of new groups lags behind "Established" for a moment.
+  for (let i = 0; i < 100; i++) {
+    try {
+      await admin.list(resourcePath('operator.tekton.dev', 'v1alpha1', 'tektonconfigs'));
+      await admin.list(resourcePath('metrics.k8s.io', 'v1beta1', 'nodes'));
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+export async function createIfMissing(admin: Kube, path: string, object: unknown): Promise<void> {
+  try {
+    await admin.create(path, object);
+  } catch (error) {
+    if (!(error instanceof KubeError && error.status === 409)) throw error;
+  }
+}
+
+export function removeTestbedDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
