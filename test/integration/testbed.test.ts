@@ -295,6 +295,81 @@ describe('a Subscription, with no further action', () => {
   });
 });
 
+describe('OLM details streamstress relies on', () => {
+  it('installs nothing for a Subscription in a namespace without an OperatorGroup', async () => {
+    await kube.create('/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'no-operatorgroup' },
+    });
+    await kube.create(
+      resourcePath('operators.coreos.com', 'v1alpha1', 'subscriptions', 'no-operatorgroup'),
+      {
+        apiVersion: 'operators.coreos.com/v1alpha1',
+        kind: 'Subscription',
+        metadata: { name: 'pipelines', namespace: 'no-operatorgroup' },
+        spec: {
+          name: 'openshift-pipelines-operator-rh',
+          channel: 'latest',
+          source: 'redhat-operators',
+          sourceNamespace: 'openshift-marketplace',
+        },
+      },
+    );
+    const sub = await eventually(async () => {
+      const found = await kube.get<
+        KubeObject & { status?: { conditions?: (Condition & { reason: string })[] } }
+      >(
+        resourcePath(
+          'operators.coreos.com',
+          'v1alpha1',
+          'subscriptions',
+          'no-operatorgroup',
+          'pipelines',
+        ),
+      );
+      expect(found.status?.conditions?.[0]?.reason).toBe('NoOperatorGroup');
+      return found;
+    });
+    expect(sub.status?.conditions?.[0]?.type).toBe('ResolutionFailed');
+    expect(
+      await kube.list(
+        resourcePath(
+          'operators.coreos.com',
+          'v1alpha1',
+          'clusterserviceversions',
+          'no-operatorgroup',
+        ),
+      ),
+    ).toEqual([]);
+  });
+
+  it('keeps a direct edit of the operator Deployment until the CSV changes', async () => {
+    const deployment = await kube.get<Deployment>(operatorPath);
+    const containers = deployment.spec.template.spec.containers.map((c) =>
+      c.name === OPERATOR_CONTAINER
+        ? { ...c, env: [...(c.env ?? []), { name: 'DIRECT_EDIT', value: 'yes' }] }
+        : c,
+    );
+    await kube.mergePatch(operatorPath, { spec: { template: { spec: { containers } } } });
+    await new Promise((r) => setTimeout(r, 1000));
+    const lifecycle = (d: Deployment) =>
+      d.spec.template.spec.containers.find((c) => c.name === OPERATOR_CONTAINER)?.env ?? [];
+    expect(
+      lifecycle(await kube.get<Deployment>(operatorPath)).some((e) => e.name === 'DIRECT_EDIT'),
+    ).toBe(true);
+    await setCsvImage(
+      'IMAGE_CHAINS_TEKTON_CHAINS_CONTROLLER',
+      'quay.io/example/chains@sha256:' + '3'.repeat(64),
+    );
+    await eventually(async () =>
+      expect(
+        lifecycle(await kube.get<Deployment>(operatorPath)).some((e) => e.name === 'DIRECT_EDIT'),
+      ).toBe(false),
+    );
+  });
+});
+
 describe('the registry operator and the metrics API', () => {
   it('exposes the registry route when defaultRoute is set', async () => {
     await kube.mergePatch(
