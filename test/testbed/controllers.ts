@@ -83,7 +83,7 @@ async function loop(
       running = false;
     })();
   };
-  for (const path of watches) void kube.watch(path, trigger, signal);
+  for (const path of watches) void kube.watch(path, { onEvent: trigger, onList: trigger }, signal);
   const timer = setInterval(trigger, resyncMs);
   trigger();
   await new Promise<void>((resolve) =>
