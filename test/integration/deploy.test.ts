@@ -1,0 +1,426 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubeClient } from '../../src/adapters/kube.js';
+import { parseImages, type Images } from '../../src/build/images.js';
+import { deployImages, restoreImages } from '../../src/cluster/deploy.js';
+import { OPERATOR } from '../../src/cluster/operator.js';
+import { loadComponents, type ComponentRegistry } from '../../src/config/components.js';
+import { StreamstressError } from '../../src/errors.js';
+import { eventually } from '../helpers/eventually.js';
+import { startControllers } from '../testbed/controllers.js';
+import { startConcurrentWriter, startFaultProxy, type FaultProxy } from '../testbed/faults.js';
+import { Kube, resourcePath, type KubeObject } from '../testbed/kube.js';
+import {
+  DEFAULT_SETTINGS,
+  SETTINGS,
+  settingsData,
+  type TestbedSettings,
+} from '../testbed/objects.js';
+import { CSV_NAME, OPERATOR_NAMESPACE } from '../testbed/release.js';
+import { removeTestbedDir, startTestbed, type Testbed } from '../testbed/testbed.js';
+
+let testbed: Testbed;
+let controllers: { stop(): Promise<void> };
+let kube: Kube;
+let registry: ComponentRegistry;
+
+type Env = { name: string; value?: string }[];
+type Csv = KubeObject & {
+  spec: {
+    install: {
+      spec: {
+        deployments: {
+          name: string;
+          spec: { template: { spec: { containers: { name: string; env?: Env }[] } } };
+        }[];
+      };
+    };
+  };
+};
+type Pod = KubeObject & { status: { containerStatuses: { name: string; imageID: string }[] } };
+type Deployment = KubeObject & {
+  spec: { template: { spec: { containers: { name: string; args?: string[]; env?: Env }[] } } };
+};
+
+const csvPath = resourcePath(
+  'operators.coreos.com',
+  'v1alpha1',
+  'clusterserviceversions',
+  OPERATOR_NAMESPACE,
+  CSV_NAME,
+);
+const operatorPath = resourcePath(
+  'apps',
+  'v1',
+  'deployments',
+  OPERATOR_NAMESPACE,
+  OPERATOR.deployment,
+);
+
+const csvEnv = async (): Promise<Map<string, string>> => {
+  const csv = await kube.get<Csv>(csvPath);
+  const container = csv.spec.install.spec.deployments
+    .find((d) => d.name === OPERATOR.deployment)
+    ?.spec.template.spec.containers.find((c) => c.name === OPERATOR.container);
+  return new Map((container?.env ?? []).map((e) => [e.name, e.value ?? '']));
+};
+
+async function setSettings(change: Partial<TestbedSettings>): Promise<void> {
+  await kube.mergePatch(`/api/v1/namespaces/${SETTINGS.namespace}/configmaps/${SETTINGS.name}`, {
+    data: settingsData({ ...DEFAULT_SETTINGS, ...change }),
+  });
+}
+
+/** images.json as build-components would write it for pipeline and triggers, with digests made from `seed`. */
+function builtImages(seed: string, components = ['pipeline', 'triggers']): Images {
+  return parseImages(
+    {
+      schemaVersion: 1,
+      registry: {
+        external: 'default-route-openshift-image-registry.apps.testbed.example',
+        internal: 'image-registry.openshift-image-registry.svc:5000',
+        namespace: 'tekton-upstream',
+      },
+      components: components.map((name) => ({
+        name,
+        repo: `https://github.com/tektoncd/${name}`,
+        ref: 'refs/heads/main',
+        commit: 'a'.repeat(40),
+        images: (registry.components.find((c) => c.name === name)?.images ?? []).map((image) => {
+          const repository = `tekton-upstream/${name}-${(image.importPath ?? '').split('/').pop()}`;
+          const digest = createHash('sha256').update(`${seed}/${image.env}`).digest('hex');
+          return {
+            importPath: image.importPath,
+            env: image.env,
+            ref: `default-route-openshift-image-registry.apps.testbed.example/${repository}@sha256:${digest}`,
+            internalRef: `image-registry.openshift-image-registry.svc:5000/${repository}@sha256:${digest}`,
+          };
+        }),
+      })),
+    },
+    'test images',
+  );
+}
+
+async function runningImages(): Promise<Map<string, string>> {
+  const pods = await kube.list<Pod>('/api/v1/namespaces/openshift-pipelines/pods');
+  return new Map(
+    pods
+      .filter((p) => !p.metadata.deletionTimestamp)
+      .flatMap((p) =>
+        p.status.containerStatuses.map((c) => [c.name, c.imageID] as [string, string]),
+      ),
+  );
+}
+
+beforeAll(async () => {
+  registry = await loadComponents();
+  testbed = await startTestbed();
+  kube = testbed.admin;
+  controllers = startControllers(kube);
+  await kube.create(
+    resourcePath('operators.coreos.com', 'v1alpha1', 'subscriptions', OPERATOR_NAMESPACE),
+    {
+      apiVersion: 'operators.coreos.com/v1alpha1',
+      kind: 'Subscription',
+      metadata: { name: 'openshift-pipelines-operator', namespace: OPERATOR_NAMESPACE },
+      spec: {
+        name: 'openshift-pipelines-operator-rh',
+        channel: 'latest',
+        source: 'redhat-operators',
+        sourceNamespace: 'openshift-marketplace',
+      },
+    },
+  );
+  await eventually(async () => {
+    const config = await kube.get<
+      KubeObject & { status?: { conditions?: { type: string; status: string }[] } }
+    >(resourcePath('operator.tekton.dev', 'v1alpha1', 'tektonconfigs', undefined, 'config'));
+    expect(config.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  }, 60_000);
+}, 600_000);
+
+afterAll(async () => {
+  await controllers?.stop();
+  await testbed?.stop();
+  if (testbed) removeTestbedDir(testbed.dir);
+});
+
+describe('deploy and restore on the testbed', () => {
+  it(
+    'swaps exactly the 8 pipeline and 4 triggers images in, through the CSV, and they run',
+    { timeout: 120_000 },
+    async () => {
+      const before = await csvEnv();
+      const images = builtImages('night-1');
+      const progress: string[] = [];
+      const record = await deployImages(images, {
+        kube,
+        registry,
+        timeoutMs: 60_000,
+        onProgress: (m) => progress.push(m),
+      });
+      expect(record.patched).toEqual(['csv']);
+      expect(record.changes).toHaveLength(12);
+      expect(
+        record.installerSets.deleted.some((n) => n.startsWith('pipeline-main-deployment-')),
+      ).toBe(true);
+      expect(record.installerSets.deleted.some((n) => n.startsWith('pipeline-main-static-'))).toBe(
+        false,
+      );
+      expect(record.installerSets.created).toHaveLength(record.installerSets.deleted.length);
+      expect(progress.some((m) => m.startsWith('waiting for'))).toBe(true);
+
+      const after = await csvEnv();
+      const wanted = new Map(
+        images.components.flatMap((c) =>
+          c.images.map((i) => [i.env, i.internalRef] as [string, string]),
+        ),
+      );
+      for (const [name, value] of after)
+        expect(value, name).toBe(wanted.get(name) ?? before.get(name));
+      expect([...after.keys()]).toEqual([...before.keys()]);
+
+      const running = await runningImages();
+      expect(running.get('tekton-pipelines-controller')).toBe(
+        wanted.get('IMAGE_PIPELINES_TEKTON_PIPELINES_CONTROLLER'),
+      );
+      expect(running.get('tekton-triggers-core-interceptors')).toBe(
+        wanted.get('IMAGE_TRIGGERS_TEKTON_TRIGGERS_CORE_INTERCEPTORS'),
+      );
+      const controller = await kube.get<Deployment>(
+        resourcePath(
+          'apps',
+          'v1',
+          'deployments',
+          'openshift-pipelines',
+          'tekton-pipelines-controller',
+        ),
+      );
+      expect(controller.spec.template.spec.containers[0]?.args).toEqual(
+        expect.arrayContaining([
+          '-entrypoint-image',
+          wanted.get('IMAGE_PIPELINES_ARG__ENTRYPOINT_IMAGE'),
+        ]),
+      );
+      expect(record.verified).toHaveLength(12);
+      const originals = JSON.parse(
+        (await kube.get(csvPath)).metadata.annotations?.[OPERATOR.originalsAnnotation] ?? '{}',
+      ) as Record<string, string>;
+      expect(Object.keys(originals).sort()).toEqual([...wanted.keys()].sort());
+      for (const [name, value] of Object.entries(originals)) expect(value).toBe(before.get(name));
+    },
+  );
+
+  it(
+    'keeps the first originals when a second run deploys over the first, and restore returns every value',
+    { timeout: 180_000 },
+    async () => {
+      const first = JSON.parse(
+        (await kube.get(csvPath)).metadata.annotations?.[OPERATOR.originalsAnnotation] ?? '{}',
+      ) as Record<string, string>;
+      await deployImages(builtImages('night-2'), { kube, registry, timeoutMs: 60_000 });
+      const second = JSON.parse(
+        (await kube.get(csvPath)).metadata.annotations?.[OPERATOR.originalsAnnotation] ?? '{}',
+      ) as Record<string, string>;
+      expect(second).toEqual(first);
+      const record = await restoreImages({ kube, registry, timeoutMs: 60_000 });
+      expect(record.changes).toHaveLength(12);
+      const env = await csvEnv();
+      for (const [name, value] of Object.entries(first)) expect(env.get(name)).toBe(value);
+      expect(
+        (await kube.get(csvPath)).metadata.annotations?.[OPERATOR.originalsAnnotation],
+      ).toBeUndefined();
+      expect((await runningImages()).get('webhook')).toBeDefined();
+      expect(
+        [...(await runningImages()).values()].every((id) => !id.includes('tekton-upstream')),
+      ).toBe(true);
+    },
+  );
+
+  it(
+    'falls back to the Deployment when the CSV change does not arrive (1.21.0), and says so',
+    { timeout: 180_000 },
+    async () => {
+      await setSettings({ propagateCsvEnv: false });
+      try {
+        const images = builtImages('night-3', ['triggers']);
+        const record = await deployImages(images, {
+          kube,
+          registry,
+          timeoutMs: 60_000,
+          propagationTimeoutMs: 2000,
+        });
+        expect(record.patched).toEqual(['csv', 'deployment']);
+        expect(record.fallback).toContain('did not reach the Deployment');
+        const running = await runningImages();
+        expect(running.get('tekton-triggers-controller')).toBe(
+          images.components[0]?.images[0]?.internalRef,
+        );
+        const operator = await kube.get<Deployment>(operatorPath);
+        expect(operator.metadata.annotations?.[OPERATOR.originalsAnnotation]).toBeDefined();
+        await restoreImages({ kube, registry, timeoutMs: 60_000, propagationTimeoutMs: 2000 });
+        expect(
+          [...(await runningImages()).values()].every((id) => !id.includes('tekton-upstream')),
+        ).toBe(true);
+      } finally {
+        await setSettings({});
+      }
+    },
+  );
+});
+
+describe('the stale Ready window', () => {
+  it(
+    'does not end the wait while TektonConfig still reports the old Ready',
+    { timeout: 120_000 },
+    async () => {
+      await setSettings({ recreateDelayMs: 2500, staleReadyMs: 2000 });
+      try {
+        const images = builtImages('stale', ['triggers']);
+        const record = await deployImages(images, { kube, registry, timeoutMs: 60_000 });
+        expect(record.reconcileSeconds).toBeGreaterThanOrEqual(2.5);
+        expect((await runningImages()).get('tekton-triggers-controller')).toBe(
+          images.components[0]?.images[0]?.internalRef,
+        );
+        await restoreImages({ kube, registry, timeoutMs: 60_000 });
+      } finally {
+        await setSettings({});
+      }
+    },
+  );
+});
+
+describe('deploy refuses, and leaves the cluster as it was', () => {
+  it('an IMAGE_* variable the CSV does not have, naming it', async () => {
+    const before = await csvEnv();
+    const custom = {
+      ...registry,
+      components: registry.components.map((c) =>
+        c.name === 'chains'
+          ? { ...c, images: [{ ...c.images[0]!, env: 'IMAGE_CHAINS_NO_SUCH_THING' }] }
+          : c,
+      ),
+    };
+    const images = builtImages('x', ['pipeline']);
+    images.components.push({
+      name: 'chains',
+      repo: 'r',
+      ref: 'main',
+      commit: 'a'.repeat(40),
+      images: [
+        {
+          env: 'IMAGE_CHAINS_NO_SUCH_THING',
+          ref: images.components[0]!.images[0]!.ref,
+          internalRef: images.components[0]!.images[0]!.internalRef,
+        },
+      ],
+    });
+    await expect(
+      deployImages(images, { kube, registry: custom, timeoutMs: 10_000 }),
+    ).rejects.toThrow(/has no IMAGE_CHAINS_NO_SUCH_THING/);
+    expect(await csvEnv()).toEqual(before);
+  });
+
+  it('an images file whose digests are malformed', () => {
+    const images = builtImages('y', ['triggers']) as unknown as {
+      components: { images: { internalRef: string }[] }[];
+    };
+    images.components[0]!.images[0]!.internalRef =
+      'image-registry.openshift-image-registry.svc:5000/tekton-upstream/controller:latest';
+    expect(() => parseImages(images, 'images.json')).toThrow(StreamstressError);
+    try {
+      parseImages(images, 'images.json');
+    } catch (error) {
+      expect((error as StreamstressError).problems[0]).toMatch(
+        /components\.0\.images\.0\.internalRef: must be an image reference pinned by digest/,
+      );
+    }
+  });
+
+  it('a user without the permissions', async () => {
+    const limited = new Kube({
+      server: testbed.server,
+      ca: testbed.ca,
+      token: testbed.limitedToken,
+    });
+    await expect(
+      deployImages(builtImages('z'), { kube: limited, registry, timeoutMs: 10_000 }),
+    ).rejects.toThrow(/Not allowed to list ClusterServiceVersions in openshift-operators/);
+  });
+
+  it('no operator installed', async () => {
+    await expect(
+      deployImages(builtImages('z'), {
+        kube,
+        registry,
+        operatorNamespace: 'openshift-marketplace',
+        timeoutMs: 10_000,
+      }),
+    ).rejects.toThrow(/No OpenShift Pipelines operator CSV in namespace openshift-marketplace/);
+  });
+});
+
+describe('deploy survives a flaky API server', () => {
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    proxy = await startFaultProxy(
+      { server: testbed.server, ca: testbed.ca },
+      {
+        cert: readFileSync(join(testbed.dir, 'server.crt'), 'utf8'),
+        key: readFileSync(join(testbed.dir, 'server.key'), 'utf8'),
+      },
+    );
+  });
+  afterAll(() => proxy?.stop());
+
+  it(
+    'bursts of 503/429 with Retry-After, dropped watches and a concurrent CSV writer',
+    { timeout: 180_000 },
+    async () => {
+      const retries: string[] = [];
+      const flaky = new KubeClient(
+        proxy.url,
+        { ca: testbed.ca },
+        { Authorization: `Bearer ${testbed.adminToken}` },
+        { attempts: 8, baseDelayMs: 20, maxDelayMs: 200 },
+        (m) => retries.push(m),
+      );
+      proxy.setMode({ status: 503, share: 0.2, retryAfterSeconds: 0, dropWatchesAfterMs: 700 });
+      const writer = startConcurrentWriter(kube, csvPath, 30);
+      try {
+        const record = await deployImages(builtImages('flaky', ['triggers']), {
+          kube: flaky,
+          registry,
+          timeoutMs: 90_000,
+        });
+        expect(record.changes).toHaveLength(4);
+      } finally {
+        await writer.stop();
+        proxy.setMode({});
+      }
+      expect(retries.length).toBeGreaterThan(0);
+      expect(proxy.stats.droppedWatches).toBeGreaterThan(0);
+      await restoreImages({ kube, registry, timeoutMs: 60_000 });
+    },
+  );
+
+  it('gives up after a bound with a clear error', async () => {
+    const flaky = new KubeClient(
+      proxy.url,
+      { ca: testbed.ca },
+      { Authorization: `Bearer ${testbed.adminToken}` },
+      { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 },
+    );
+    proxy.setMode({ status: 500, share: 1 });
+    try {
+      await expect(
+        deployImages(builtImages('down'), { kube: flaky, registry, timeoutMs: 5_000 }),
+      ).rejects.toThrow(/500/);
+    } finally {
+      proxy.setMode({});
+    }
+  });
+});
