@@ -1,3 +1,4 @@
-import { notBuiltAction } from '../src/action/run-action.js';
+import { deployUpstreamAction } from '../src/action/deploy-upstream.js';
+import { runAction } from '../src/action/run-action.js';
 
-await notBuiltAction('deploy');
+await runAction(deployUpstreamAction);

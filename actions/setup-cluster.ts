@@ -1,3 +1,4 @@
-import { notBuiltAction } from '../src/action/run-action.js';
+import { setupClusterAction } from '../src/action/setup-cluster.js';
+import { runAction } from '../src/action/run-action.js';
 
-await notBuiltAction('cluster setup');
+await runAction(setupClusterAction);

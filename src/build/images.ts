@@ -7,15 +7,29 @@ const DIGEST_REF = /^[a-z0-9.-]+(?::\d+)?(?:\/[a-z0-9._-]+)+@sha256:[0-9a-f]{64}
 export const BuiltImageSchema = z.object({
   importPath: z.string().optional(),
   env: z.string().regex(/^IMAGE_[A-Z0-9_]+$/),
-  ref: z.string().regex(DIGEST_REF, 'must be an image reference pinned by digest (host/path@sha256:<64 hex>)').describe('Where it was pushed, through the external registry route.'),
-  internalRef: z.string().regex(DIGEST_REF, 'must be an image reference pinned by digest (host/path@sha256:<64 hex>)').describe('The same image through the in-cluster registry address: what IMAGE_* is set to.'),
+  ref: z
+    .string()
+    .regex(DIGEST_REF, 'must be an image reference pinned by digest (host/path@sha256:<64 hex>)')
+    .describe('Where it was pushed, through the external registry route.'),
+  internalRef: z
+    .string()
+    .regex(DIGEST_REF, 'must be an image reference pinned by digest (host/path@sha256:<64 hex>)')
+    .describe('The same image through the in-cluster registry address: what IMAGE_* is set to.'),
 });
 
 /** images.json: what build-components pushed, for deploy-upstream (DESIGN.md). */
 export const ImagesSchema = z.object({
   schemaVersion: z.literal(1),
   registry: z.object({ external: z.string(), internal: z.string(), namespace: z.string() }),
-  components: z.array(z.object({ name: z.string(), repo: z.string(), ref: z.string(), commit: z.string(), images: z.array(BuiltImageSchema) })),
+  components: z.array(
+    z.object({
+      name: z.string(),
+      repo: z.string(),
+      ref: z.string(),
+      commit: z.string(),
+      images: z.array(BuiltImageSchema),
+    }),
+  ),
 });
 export type Images = z.infer<typeof ImagesSchema>;
 
@@ -24,7 +38,13 @@ export async function loadImages(file: string): Promise<Images> {
   try {
     data = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new StreamstressError(`Cannot read the images file ${file}: ${(error as Error).message}`, { exitCode: ExitCode.infrastructure, hint: 'Give the images.json that build-components wrote.' });
+    throw new StreamstressError(
+      `Cannot read the images file ${file}: ${(error as Error).message}`,
+      {
+        exitCode: ExitCode.infrastructure,
+        hint: 'Give the images.json that build-components wrote.',
+      },
+    );
   }
   return parseImages(data, file);
 }

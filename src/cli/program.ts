@@ -1,7 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ExitCode, describeError, exitCodeOf, notBuiltYet } from '../errors.js';
+import { ExitCode, StreamstressError, describeError, exitCodeOf, notBuiltYet } from '../errors.js';
 import { planFromRequest, planTable } from '../plan/index.js';
 import { analyseOutputDir } from '../results/analyse.js';
+import { connectToCluster } from '../adapters/kube.js';
+import { setupCluster } from '../cluster/setup.js';
+import { runDeployStage } from '../cluster/stages.js';
+import { parseSeconds, parseStrategy } from '../input.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -39,6 +43,10 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
     .option('--verbose', 'print the commands streamstress runs')
     .option('--no-auto-setup', 'do not prepare the cluster (registry route, namespace, operator)')
     .option('--config <file>', 'components file (default: config/components.toml of streamstress)')
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig of the cluster (default: KUBECONFIG, then ~/.kube/config)',
+    )
     .showHelpAfterError('(run streamstress --help for usage)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
@@ -94,12 +102,151 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
       '--as-of <date>',
       'build each default branch as it stood at the start of YYYY-MM-DD (UTC)',
     );
-  stage('deploy', 'swap built images into the operator and wait until they run', 'deploy')
-    .option('--component <specs>', 'components to deploy')
+  const globals = () => program.opts<{ config?: string; kubeconfig?: string; verbose?: boolean }>();
+  const progress = (message: string) =>
+    io.stderr(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
+  const cluster = () => {
+    const { kubeconfig, verbose } = globals();
+    return connectToCluster({
+      ...(kubeconfig ? { kubeconfig } : {}),
+      ...(verbose ? { onRetry: progress } : {}),
+    });
+  };
+
+  program
+    .command('setup')
+    .description(
+      'prepare the cluster: registry route, image namespace, pull rights, operator (idempotent)',
+    )
+    .option('--image-namespace <ns>', 'namespace that receives the built images', 'tekton-upstream')
     .option(
-      '--registry <host/namespace>',
-      'registry route and namespace the images were pushed to',
+      '--operator-namespace <ns>',
+      'namespace of the OpenShift Pipelines operator',
+      'openshift-operators',
+    )
+    .option('--channel <channel>', 'OLM channel when the operator has to be installed', 'latest')
+    .option('--catalog-source <name>', 'OLM catalog source', 'redhat-operators')
+    .option(
+      '--catalog-source-namespace <ns>',
+      'namespace of the catalog source',
+      'openshift-marketplace',
+    )
+    .option('--timeout <seconds>', 'how long to wait for the route and the operator', '600')
+    .action(
+      async (options: {
+        imageNamespace: string;
+        operatorNamespace: string;
+        channel: string;
+        catalogSource: string;
+        catalogSourceNamespace: string;
+        timeout: string;
+      }) => {
+        const timeoutMs = parseSeconds('--timeout', options.timeout) * 1000;
+        const result = await setupCluster({
+          kube: await cluster(),
+          imageNamespace: options.imageNamespace,
+          operatorNamespace: options.operatorNamespace,
+          channel: options.channel,
+          catalogSource: options.catalogSource,
+          catalogSourceNamespace: options.catalogSourceNamespace,
+          timeoutMs,
+          onStep: (step) => io.stdout(`${step.status.padEnd(8)}${step.step}: ${step.detail}\n`),
+        });
+        io.stdout(
+          `registry route: ${result.registryRoute}\ninternal registry: ${result.internalRegistry}\noperator version: ${result.operatorVersion ?? 'unknown'}\n`,
+        );
+      },
     );
+
+  const deployOptions = (command: Command) =>
+    command
+      .option(
+        '--strategy <strategy>',
+        'auto (the CSV, then the Deployment if the change does not arrive), csv or deployment',
+        'auto',
+      )
+      .option('--timeout <seconds>', 'how long the operator may take to run the images', '900')
+      .option(
+        '--propagation-timeout <seconds>',
+        'with auto: how long a CSV change may take to reach the Deployment',
+        '60',
+      )
+      .option(
+        '--operator-namespace <ns>',
+        'namespace of the OpenShift Pipelines operator',
+        'openshift-operators',
+      )
+      .option(
+        '--target-namespace <ns>',
+        'namespace the Tekton workloads run in',
+        'openshift-pipelines',
+      )
+      .option('--output-dir <dir>', 'where deployment.json goes', './test-output');
+  type DeployFlags = {
+    images?: string;
+    registry?: string;
+    strategy: string;
+    timeout: string;
+    propagationTimeout: string;
+    operatorNamespace: string;
+    targetNamespace: string;
+    outputDir: string;
+    allowNewEnv?: boolean;
+  };
+  const runDeploy = async (options: DeployFlags, restore: boolean) => {
+    if (!restore && !options.images) {
+      throw new StreamstressError(
+        options.registry
+          ? 'The --registry form (look images up in the registry) arrives with the build stage.'
+          : 'deploy needs --images FILE.',
+        {
+          exitCode: ExitCode.infrastructure,
+          hint: 'Pass the images.json that build-components wrote: streamstress deploy --images test-output/images.json',
+        },
+      );
+    }
+    const strategy = parseStrategy(options.strategy);
+    const timeoutSeconds = parseSeconds('--timeout', options.timeout);
+    const propagationTimeoutSeconds = parseSeconds(
+      '--propagation-timeout',
+      options.propagationTimeout,
+    );
+    const { config } = globals();
+    const { record, file } = await runDeployStage({
+      connect: cluster,
+      ...(options.images ? { imagesFile: options.images } : {}),
+      restore,
+      ...(config ? { componentsFile: config } : {}),
+      strategy,
+      timeoutSeconds,
+      propagationTimeoutSeconds,
+      operatorNamespace: options.operatorNamespace,
+      targetNamespace: options.targetNamespace,
+      allowNewEnv: options.allowNewEnv ?? false,
+      outputDir: options.outputDir,
+      onProgress: progress,
+    });
+    io.stdout(
+      `${restore ? 'Restored' : 'Deployed'} ${record.changes.length} IMAGE_* values through ${record.patched.join(', then ')}${record.fallback ? ` (${record.fallback})` : ''}; ` +
+        `installer sets re-created: ${record.installerSets.created.join(', ') || 'none'}; ${record.verified.length} images verified running after ${record.reconcileSeconds} s. Record: ${file}\n`,
+    );
+  };
+  deployOptions(
+    program
+      .command('deploy')
+      .description('swap built images into the operator and wait until they run'),
+  )
+    .option('--images <file>', 'images.json from build-components')
+    .option('--registry <host/namespace>', 'registry route and namespace the images were pushed to')
+    .option('--component <specs>', 'components to deploy')
+    .option('--allow-new-env', 'add IMAGE_* variables the operator does not have yet')
+    .action((options: DeployFlags) => runDeploy(options, false));
+  deployOptions(
+    program
+      .command('restore')
+      .description("put back the operator's original images recorded by deploy"),
+  ).action((options: DeployFlags) => runDeploy(options, true));
+
   stage('test', 'run the release-tests Gauge suite', 'test')
     .option('--release-tests-ref <ref>', 'release-tests branch, tag or commit', 'master')
     .option('--output-dir <dir>', 'where the run writes its records', './test-output');

@@ -3,7 +3,17 @@ import { ExitCode, StreamstressError } from '../errors.js';
 import { resourcePath, type KubeClient, type KubeObject } from '../adapters/kube.js';
 import type { ComponentRegistry, ImageSpec } from '../config/components.js';
 import type { Images } from '../build/images.js';
-import { csvTarget, deploymentTarget, findCsv, OPERATOR, patchEnv, permissionAware, type EnvTarget, type PodTemplateOwner } from './operator.js';
+import { watchUntil } from './watch.js';
+import {
+  csvTarget,
+  deploymentTarget,
+  findCsv,
+  OPERATOR,
+  patchEnv,
+  permissionAware,
+  type EnvTarget,
+  type PodTemplateOwner,
+} from './operator.js';
 
 export const DeploymentRecordSchema = z.object({
   schemaVersion: z.literal(1),
@@ -11,12 +21,24 @@ export const DeploymentRecordSchema = z.object({
   finishedAt: z.string(),
   operator: z.object({ namespace: z.string(), csv: z.string(), version: z.string().optional() }),
   strategy: z.enum(['auto', 'csv', 'deployment']),
-  patched: z.array(z.enum(['csv', 'deployment'])).describe('What was changed, in order: csv, then deployment when the CSV change did not reach it.'),
+  patched: z
+    .array(z.enum(['csv', 'deployment']))
+    .describe(
+      'What was changed, in order: csv, then deployment when the CSV change did not reach it.',
+    ),
   fallback: z.string().optional().describe('Why the Deployment was patched directly.'),
   changes: z.array(z.object({ env: z.string(), from: z.string().optional(), to: z.string() })),
   installerSets: z.object({ deleted: z.array(z.string()), created: z.array(z.string()) }),
   reconcileSeconds: z.number(),
-  verified: z.array(z.object({ env: z.string(), deployment: z.string(), container: z.string().optional(), argument: z.string().optional(), image: z.string() })),
+  verified: z.array(
+    z.object({
+      env: z.string(),
+      deployment: z.string(),
+      container: z.string().optional(),
+      argument: z.string().optional(),
+      image: z.string(),
+    }),
+  ),
 });
 export type DeploymentRecord = z.infer<typeof DeploymentRecordSchema>;
 
@@ -46,15 +68,26 @@ interface Expected {
  * components' installer sets, and wait — by watching — until the operator has re-created them,
  * TektonConfig is Ready again and every workload runs the new images.
  */
-export async function deployImages(images: Images, options: DeployOptions): Promise<DeploymentRecord> {
+export async function deployImages(
+  images: Images,
+  options: DeployOptions,
+): Promise<DeploymentRecord> {
   const values = new Map<string, string>();
   const expected: Expected[] = [];
   for (const component of images.components) {
     const spec = options.registry.components.find((c) => c.name === component.name);
-    if (!spec) throw new StreamstressError(`The images file names component ${component.name}, which the components file does not define.`, { exitCode: ExitCode.infrastructure });
+    if (!spec)
+      throw new StreamstressError(
+        `The images file names component ${component.name}, which the components file does not define.`,
+        { exitCode: ExitCode.infrastructure },
+      );
     for (const built of component.images) {
       const image = spec.images.find((i) => i.env === built.env);
-      if (!image) throw new StreamstressError(`${component.name}: ${built.env} is not one of its images in the components file.`, { exitCode: ExitCode.infrastructure });
+      if (!image)
+        throw new StreamstressError(
+          `${component.name}: ${built.env} is not one of its images in the components file.`,
+          { exitCode: ExitCode.infrastructure },
+        );
       values.set(built.env, built.internalRef);
       expected.push({ env: built.env, value: built.internalRef, component: component.name, image });
     }
@@ -68,18 +101,38 @@ export async function restoreImages(options: DeployOptions): Promise<DeploymentR
   const csv = await findCsv(options.kube, namespace);
   const deployment = await deploymentTarget(options.kube, namespace);
   const originals: Record<string, string> = {};
-  for (const object of [csv, deployment.object]) Object.assign(originals, JSON.parse(object.metadata.annotations?.[OPERATOR.originalsAnnotation] ?? '{}'));
+  for (const object of [csv, deployment.object])
+    Object.assign(
+      originals,
+      JSON.parse(object.metadata.annotations?.[OPERATOR.originalsAnnotation] ?? '{}'),
+    );
   const expected: Expected[] = [];
   for (const [env, value] of Object.entries(originals)) {
     const component = options.registry.components.find((c) => c.images.some((i) => i.env === env));
     const image = component?.images.find((i) => i.env === env);
     if (component && image) expected.push({ env, value, component: component.name, image });
   }
-  if (expected.length === 0) throw new StreamstressError(`Nothing to restore: the operator in ${namespace} carries no ${OPERATOR.originalsAnnotation} annotation.`, { exitCode: ExitCode.infrastructure });
-  return apply(new Map(Object.entries(originals)), expected, [...new Set(expected.map((e) => e.component))], options, false);
+  if (expected.length === 0)
+    throw new StreamstressError(
+      `Nothing to restore: the operator in ${namespace} carries no ${OPERATOR.originalsAnnotation} annotation.`,
+      { exitCode: ExitCode.infrastructure },
+    );
+  return apply(
+    new Map(Object.entries(originals)),
+    expected,
+    [...new Set(expected.map((e) => e.component))],
+    options,
+    false,
+  );
 }
 
-async function apply(values: Map<string, string>, expected: Expected[], components: string[], options: DeployOptions, recordOriginals: boolean): Promise<DeploymentRecord> {
+async function apply(
+  values: Map<string, string>,
+  expected: Expected[],
+  components: string[],
+  options: DeployOptions,
+  recordOriginals: boolean,
+): Promise<DeploymentRecord> {
   const { kube } = options;
   const started = new Date();
   const progress = options.onProgress ?? (() => undefined);
@@ -94,24 +147,40 @@ async function apply(values: Map<string, string>, expected: Expected[], componen
   const loadCsv = async () => csvTarget(await findCsv(kube, operatorNamespace), operatorNamespace);
   const loadDeployment = () => deploymentTarget(kube, operatorNamespace);
   if (strategy !== 'deployment') {
-    changes = (await patchEnv(kube, loadCsv, values, { allowNewEnv: options.allowNewEnv ?? false, recordOriginals })).changes;
+    changes = (
+      await patchEnv(kube, loadCsv, values, {
+        allowNewEnv: options.allowNewEnv ?? false,
+        recordOriginals,
+      })
+    ).changes;
     patched.push('csv');
     progress(`patched ${changes.length} IMAGE_* values in CSV ${csv.metadata.name}`);
     // Restoring also clears what an earlier fallback left on the Deployment.
-    const propagated = await waitFor(kube, [resourcePath('apps', 'v1', 'deployments', operatorNamespace)], options.propagationTimeoutMs ?? 60_000, async () => envMatches(await loadDeployment(), values));
+    const propagated = await waitFor(
+      kube,
+      [resourcePath('apps', 'v1', 'deployments', operatorNamespace)],
+      options.propagationTimeoutMs ?? 60_000,
+      async () => envMatches(await loadDeployment(), values),
+    );
     if (!propagated) {
       if (strategy === 'csv') {
-        throw new StreamstressError(`The CSV change did not reach the Deployment ${OPERATOR.deployment} within ${Math.round((options.propagationTimeoutMs ?? 60_000) / 1000)} s.`, {
-          exitCode: ExitCode.infrastructure,
-          hint: 'Use --strategy auto (patches the Deployment when this happens) or --strategy deployment. The CSV keeps the originals annotation: streamstress restore undoes it.',
-        });
+        throw new StreamstressError(
+          `The CSV change did not reach the Deployment ${OPERATOR.deployment} within ${Math.round((options.propagationTimeoutMs ?? 60_000) / 1000)} s.`,
+          {
+            exitCode: ExitCode.infrastructure,
+            hint: 'Use --strategy auto (patches the Deployment when this happens) or --strategy deployment. The CSV keeps the originals annotation: streamstress restore undoes it.',
+          },
+        );
       }
       fallback = `the CSV change did not reach the Deployment within ${Math.round((options.propagationTimeoutMs ?? 60_000) / 1000)} s`;
       progress(`${fallback}: patching the Deployment directly`);
     }
   }
   if (strategy === 'deployment' || fallback) {
-    const result = await patchEnv(kube, loadDeployment, values, { allowNewEnv: options.allowNewEnv ?? false, recordOriginals });
+    const result = await patchEnv(kube, loadDeployment, values, {
+      allowNewEnv: options.allowNewEnv ?? false,
+      recordOriginals,
+    });
     if (changes.length === 0) changes = result.changes;
     patched.push('deployment');
   }
@@ -119,12 +188,24 @@ async function apply(values: Map<string, string>, expected: Expected[], componen
   const deleted = await recycleInstallerSets(kube, options.registry, components);
   progress(`deleted installer sets ${deleted.join(', ') || '(none)'}`);
   const reconcileStart = Date.now();
-  const outcome = await waitForRollout(kube, { deleted, components, registry: options.registry, expected, targetNamespace, timeoutMs: options.timeoutMs ?? 900_000, progress });
+  const outcome = await waitForRollout(kube, {
+    deleted,
+    components,
+    registry: options.registry,
+    expected,
+    targetNamespace,
+    timeoutMs: options.timeoutMs ?? 900_000,
+    progress,
+  });
   return {
     schemaVersion: 1,
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
-    operator: { namespace: operatorNamespace, csv: csv.metadata.name, ...(csv.spec.version ? { version: csv.spec.version } : {}) },
+    operator: {
+      namespace: operatorNamespace,
+      csv: csv.metadata.name,
+      ...(csv.spec.version ? { version: csv.spec.version } : {}),
+    },
     strategy,
     patched,
     ...(fallback ? { fallback } : {}),
@@ -136,24 +217,47 @@ async function apply(values: Map<string, string>, expected: Expected[], componen
 }
 
 function envMatches(target: EnvTarget, values: ReadonlyMap<string, string>): boolean {
-  return [...values].every(([name, value]) => target.env.find((e) => e.name === name)?.value === value);
+  return [...values].every(
+    ([name, value]) => target.env.find((e) => e.name === name)?.value === value,
+  );
 }
 
 /** Selectors and protected names of the components' installer sets, from the components file. */
-function setRules(registry: ComponentRegistry, components: string[]): { selectors: string[]; protect: RegExp[] } {
+function setRules(
+  registry: ComponentRegistry,
+  components: string[],
+): { selectors: string[]; protect: RegExp[] } {
   const specs = registry.components.filter((c) => components.includes(c.name));
-  const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  return { selectors: specs.flatMap((c) => c.installerSets.recycle), protect: specs.flatMap((c) => c.installerSets.protect).map(glob) };
+  const glob = (pattern: string) =>
+    new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
+  return {
+    selectors: specs.flatMap((c) => c.installerSets.recycle),
+    protect: specs.flatMap((c) => c.installerSets.protect).map(glob),
+  };
 }
 
 const SETS = resourcePath('operator.tekton.dev', 'v1alpha1', 'tektoninstallersets');
 
-async function recycleInstallerSets(kube: KubeClient, registry: ComponentRegistry, components: string[]): Promise<string[]> {
+async function recycleInstallerSets(
+  kube: KubeClient,
+  registry: ComponentRegistry,
+  components: string[],
+): Promise<string[]> {
   const { selectors, protect } = setRules(registry, components);
   const deleted: string[] = [];
   for (const selector of selectors) {
     for (const set of await kube.list(SETS, selector)) {
-      if (protect.some((p) => p.test(set.metadata.name)) || set.metadata.deletionTimestamp || deleted.includes(set.metadata.name)) continue;
+      if (
+        protect.some((p) => p.test(set.metadata.name)) ||
+        set.metadata.deletionTimestamp ||
+        deleted.includes(set.metadata.name)
+      )
+        continue;
       await kube.delete(`${SETS}/${set.metadata.name}`).catch((error: unknown) => {
         throw permissionAware(error, `delete installer set ${set.metadata.name}`);
       });
@@ -163,39 +267,18 @@ async function recycleInstallerSets(kube: KubeClient, registry: ComponentRegistr
   return deleted;
 }
 
-/**
- * Calls `check` after every change under the watched paths (coalesced: one check at a time,
- * one more if something changed meanwhile) until it holds or the time is up. Watching, not
- * polling: a change is seen as soon as the API server reports it.
- */
-async function waitFor(kube: KubeClient, watchPaths: string[], timeoutMs: number, check: () => Promise<boolean>): Promise<boolean> {
-  const abort = new AbortController();
-  let settle: (value: boolean) => void = () => undefined;
-  const result = new Promise<boolean>((resolve) => (settle = resolve));
-  let running = false;
-  let again = false;
-  const evaluate = () => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    void (async () => {
-      do {
-        again = false;
-        // A failed check (a 404 mid-recreation, a dropped connection) waits for the next change.
-        if (await check().catch(() => false)) settle(true);
-      } while (again && !abort.signal.aborted);
-      running = false;
-    })();
-  };
-  const timer = setTimeout(() => settle(false), timeoutMs);
-  const watching = watchPaths.map((path) => kube.watch(path, { onEvent: evaluate, onList: evaluate }, abort.signal));
-  const outcome = await result;
-  clearTimeout(timer);
-  abort.abort();
-  await Promise.allSettled(watching);
-  return outcome;
+/** Watches until `check` holds; false when the time is up. */
+async function waitFor(
+  kube: KubeClient,
+  watchPaths: string[],
+  timeoutMs: number,
+  check: () => Promise<boolean>,
+): Promise<boolean> {
+  return (
+    (await watchUntil(kube, watchPaths, timeoutMs, async () =>
+      (await check()) ? true : undefined,
+    )) === true
+  );
 }
 
 interface Rollout {
@@ -212,7 +295,15 @@ interface Rollout {
  */
 async function waitForRollout(
   kube: KubeClient,
-  options: { deleted: string[]; components: string[]; registry: ComponentRegistry; expected: Expected[]; targetNamespace: string; timeoutMs: number; progress: (m: string) => void },
+  options: {
+    deleted: string[];
+    components: string[];
+    registry: ComponentRegistry;
+    expected: Expected[];
+    targetNamespace: string;
+    timeoutMs: number;
+    progress: (m: string) => void;
+  },
 ): Promise<Rollout> {
   const { selectors, protect } = setRules(options.registry, options.components);
   let pending: string[] = ['nothing checked yet'];
@@ -222,52 +313,100 @@ async function waitForRollout(
     const missing: string[] = [];
     const created: string[] = [];
     for (const selector of selectors) {
-      const sets = (await kube.list(SETS, selector)).filter((s) => !protect.some((p) => p.test(s.metadata.name)) && !s.metadata.deletionTimestamp);
-      created.push(...sets.filter((s) => !options.deleted.includes(s.metadata.name)).map((s) => s.metadata.name));
+      const sets = (await kube.list(SETS, selector)).filter(
+        (s) => !protect.some((p) => p.test(s.metadata.name)) && !s.metadata.deletionTimestamp,
+      );
+      created.push(
+        ...sets
+          .filter((s) => !options.deleted.includes(s.metadata.name))
+          .map((s) => s.metadata.name),
+      );
     }
-    if (created.length < options.deleted.length) missing.push(`installer sets re-created: ${created.length} of ${options.deleted.length}`);
-    const config = await kube.getOrUndefined<KubeObject & { status?: { conditions?: { type: string; status: string; message?: string }[] } }>(resourcePath('operator.tekton.dev', 'v1alpha1', 'tektonconfigs', undefined, 'config'));
+    if (created.length < options.deleted.length)
+      missing.push(`installer sets re-created: ${created.length} of ${options.deleted.length}`);
+    const config = await kube.getOrUndefined<
+      KubeObject & {
+        status?: { conditions?: { type: string; status: string; message?: string }[] };
+      }
+    >(resourcePath('operator.tekton.dev', 'v1alpha1', 'tektonconfigs', undefined, 'config'));
     const readyCondition = config?.status?.conditions?.find((c) => c.type === 'Ready');
-    if (readyCondition?.status !== 'True') missing.push(`TektonConfig config Ready=${readyCondition?.status ?? 'absent'}${readyCondition?.message ? ` (${readyCondition.message})` : ''}`);
+    if (readyCondition?.status !== 'True')
+      missing.push(
+        `TektonConfig config Ready=${readyCondition?.status ?? 'absent'}${readyCondition?.message ? ` (${readyCondition.message})` : ''}`,
+      );
     const verified: DeploymentRecord['verified'] = [];
     for (const item of options.expected) {
       const problem = await workloadProblem(kube, options.targetNamespace, item);
       if (problem) missing.push(problem);
-      else verified.push({ env: item.env, deployment: item.image.deployment ?? '', ...(item.image.container ? { container: item.image.container } : { argument: item.image.argument ?? '' }), image: item.value });
+      else
+        verified.push({
+          env: item.env,
+          deployment: item.image.deployment ?? '',
+          ...(item.image.container
+            ? { container: item.image.container }
+            : { argument: item.image.argument ?? '' }),
+          image: item.value,
+        });
     }
     pending = missing;
-    const summary = missing.length === 0 ? 'all checks hold' : `waiting for ${missing.length}: ${missing[0]}`;
+    const summary =
+      missing.length === 0 ? 'all checks hold' : `waiting for ${missing.length}: ${missing[0]}`;
     if (summary !== lastReported) options.progress(summary);
     lastReported = summary;
     if (missing.length === 0) outcome = { created, verified, finishedAt: Date.now() };
     return missing.length === 0;
   };
-  const watches = [SETS, resourcePath('operator.tekton.dev', 'v1alpha1', 'tektonconfigs'), `/api/v1/namespaces/${options.targetNamespace}/pods`, resourcePath('apps', 'v1', 'deployments', options.targetNamespace)];
+  const watches = [
+    SETS,
+    resourcePath('operator.tekton.dev', 'v1alpha1', 'tektonconfigs'),
+    `/api/v1/namespaces/${options.targetNamespace}/pods`,
+    resourcePath('apps', 'v1', 'deployments', options.targetNamespace),
+  ];
   const done = await waitFor(kube, watches, options.timeoutMs, check);
   if (!done || !outcome) {
-    throw new StreamstressError(`The operator did not finish rolling out within ${Math.round(options.timeoutMs / 1000)} s. Still wrong:`, {
-      exitCode: ExitCode.infrastructure,
-      problems: pending,
-      hint: 'The originals are recorded on the operator: streamstress restore puts them back.',
-    });
+    throw new StreamstressError(
+      `The operator did not finish rolling out within ${Math.round(options.timeoutMs / 1000)} s. Still wrong:`,
+      {
+        exitCode: ExitCode.infrastructure,
+        problems: pending,
+        hint: 'The originals are recorded on the operator: streamstress restore puts them back.',
+      },
+    );
   }
   return outcome;
 }
 
-type Pod = KubeObject & { status?: { phase?: string; containerStatuses?: { name: string; imageID?: string; image?: string; ready?: boolean }[] } };
+type Pod = KubeObject & {
+  status?: {
+    phase?: string;
+    containerStatuses?: { name: string; imageID?: string; image?: string; ready?: boolean }[];
+  };
+};
 
-async function workloadProblem(kube: KubeClient, namespace: string, item: Expected): Promise<string | undefined> {
+async function workloadProblem(
+  kube: KubeClient,
+  namespace: string,
+  item: Expected,
+): Promise<string | undefined> {
   const name = item.image.deployment;
   if (!name) return undefined;
-  const deployment = await kube.getOrUndefined<PodTemplateOwner>(resourcePath('apps', 'v1', 'deployments', namespace, name));
+  const deployment = await kube.getOrUndefined<PodTemplateOwner>(
+    resourcePath('apps', 'v1', 'deployments', namespace, name),
+  );
   if (!deployment) return `Deployment ${namespace}/${name} does not exist yet`;
   if (item.image.argument) {
     const args = deployment.spec.template.spec.containers.flatMap((c) => c.args ?? []);
     const at = args.indexOf(item.image.argument);
-    return at !== -1 && args[at + 1] === item.value ? undefined : `${name}: argument ${item.image.argument} is not ${item.value} yet`;
+    return at !== -1 && args[at + 1] === item.value
+      ? undefined
+      : `${name}: argument ${item.image.argument} is not ${item.value} yet`;
   }
-  const selector = Object.entries(deployment.spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-  const pods = (await kube.list<Pod>(`/api/v1/namespaces/${namespace}/pods`, selector)).filter((p) => !p.metadata.deletionTimestamp);
+  const selector = Object.entries(deployment.spec.selector?.matchLabels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  const pods = (await kube.list<Pod>(`/api/v1/namespaces/${namespace}/pods`, selector)).filter(
+    (p) => !p.metadata.deletionTimestamp,
+  );
   const digest = /@(sha256:[0-9a-f]{64})$/.exec(item.value)?.[1];
   const runsIt = (pod: Pod) => {
     const status = pod.status?.containerStatuses?.find((c) => c.name === item.image.container);
@@ -276,5 +415,7 @@ async function workloadProblem(kube: KubeClient, namespace: string, item: Expect
   };
   if (pods.length === 0) return `${name}: no pod yet`;
   const wrong = pods.filter((p) => !runsIt(p));
-  return wrong.length === 0 ? undefined : `${name}: pod ${wrong[0]?.metadata.name} does not run ${item.value} in container ${item.image.container} yet`;
+  return wrong.length === 0
+    ? undefined
+    : `${name}: pod ${wrong[0]?.metadata.name} does not run ${item.value} in container ${item.image.container} yet`;
 }

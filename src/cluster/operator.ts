@@ -21,10 +21,16 @@ interface Container {
   env?: EnvVar[];
 }
 export interface PodTemplateOwner extends KubeObject {
-  spec: { selector?: { matchLabels?: Record<string, string> }; template: { spec: { containers: Container[] } } };
+  spec: {
+    selector?: { matchLabels?: Record<string, string> };
+    template: { spec: { containers: Container[] } };
+  };
 }
 export interface Csv extends KubeObject {
-  spec: { version?: string; install: { spec: { deployments: { name: string; spec: PodTemplateOwner['spec'] }[] } } };
+  spec: {
+    version?: string;
+    install: { spec: { deployments: { name: string; spec: PodTemplateOwner['spec'] }[] } };
+  };
   status?: { phase?: string };
 }
 
@@ -38,10 +44,16 @@ export interface EnvTarget {
 }
 
 export async function findCsv(kube: KubeClient, namespace: string): Promise<Csv> {
-  const csvs = await kube.list<Csv>(resourcePath('operators.coreos.com', 'v1alpha1', 'clusterserviceversions', namespace)).catch((error: unknown) => {
-    throw permissionAware(error, `list ClusterServiceVersions in ${namespace}`);
-  });
-  const csv = csvs.find((c) => c.spec.install.spec.deployments.some((d) => d.name === OPERATOR.deployment));
+  const csvs = await kube
+    .list<Csv>(
+      resourcePath('operators.coreos.com', 'v1alpha1', 'clusterserviceversions', namespace),
+    )
+    .catch((error: unknown) => {
+      throw permissionAware(error, `list ClusterServiceVersions in ${namespace}`);
+    });
+  const csv = csvs.find((c) =>
+    c.spec.install.spec.deployments.some((d) => d.name === OPERATOR.deployment),
+  );
   if (!csv) {
     throw new StreamstressError(`No OpenShift Pipelines operator CSV in namespace ${namespace}.`, {
       exitCode: ExitCode.infrastructure,
@@ -55,10 +67,20 @@ export function csvTarget(csv: Csv, namespace: string): EnvTarget {
   const d = csv.spec.install.spec.deployments.findIndex((x) => x.name === OPERATOR.deployment);
   const containers = csv.spec.install.spec.deployments[d]?.spec.template.spec.containers ?? [];
   const c = containers.findIndex((x) => x.name === OPERATOR.container);
-  if (c === -1) throw new StreamstressError(`The CSV ${csv.metadata.name} has no container ${OPERATOR.container} in ${OPERATOR.deployment}.`, { exitCode: ExitCode.infrastructure });
+  if (c === -1)
+    throw new StreamstressError(
+      `The CSV ${csv.metadata.name} has no container ${OPERATOR.container} in ${OPERATOR.deployment}.`,
+      { exitCode: ExitCode.infrastructure },
+    );
   return {
     kind: 'csv',
-    path: resourcePath('operators.coreos.com', 'v1alpha1', 'clusterserviceversions', namespace, csv.metadata.name),
+    path: resourcePath(
+      'operators.coreos.com',
+      'v1alpha1',
+      'clusterserviceversions',
+      namespace,
+      csv.metadata.name,
+    ),
     object: csv,
     envPointer: `/spec/install/spec/deployments/${d}/spec/template/spec/containers/${c}/env`,
     env: containers[c]?.env ?? [],
@@ -70,7 +92,13 @@ export async function deploymentTarget(kube: KubeClient, namespace: string): Pro
   const deployment = await kube.get<PodTemplateOwner>(path);
   const containers = deployment.spec.template.spec.containers;
   const c = containers.findIndex((x) => x.name === OPERATOR.container);
-  return { kind: 'deployment', path, object: deployment, envPointer: `/spec/template/spec/containers/${c}/env`, env: containers[c]?.env ?? [] };
+  return {
+    kind: 'deployment',
+    path,
+    object: deployment,
+    envPointer: `/spec/template/spec/containers/${c}/env`,
+    env: containers[c]?.env ?? [],
+  };
 }
 
 /**
@@ -88,13 +116,18 @@ export async function patchEnv(
     const target = await load();
     const missing = [...values.keys()].filter((name) => !target.env.some((e) => e.name === name));
     if (missing.length > 0 && !options.allowNewEnv) {
-      throw new StreamstressError(`The operator's ${target.kind === 'csv' ? 'CSV' : 'Deployment'} ${target.object.metadata.name} has no ${missing.join(', ')}.`, {
-        exitCode: ExitCode.infrastructure,
-        hint: 'Check the IMAGE_* names in components.toml against your operator version; --allow-new-env adds them anyway.',
-      });
+      throw new StreamstressError(
+        `The operator's ${target.kind === 'csv' ? 'CSV' : 'Deployment'} ${target.object.metadata.name} has no ${missing.join(', ')}.`,
+        {
+          exitCode: ExitCode.infrastructure,
+          hint: 'Check the IMAGE_* names in components.toml against your operator version; --allow-new-env adds them anyway.',
+        },
+      );
     }
     const annotations = target.object.metadata.annotations;
-    const originals: Record<string, string> = annotations?.[OPERATOR.originalsAnnotation] ? (JSON.parse(annotations[OPERATOR.originalsAnnotation] ?? '{}') as Record<string, string>) : {};
+    const originals: Record<string, string> = annotations?.[OPERATOR.originalsAnnotation]
+      ? (JSON.parse(annotations[OPERATOR.originalsAnnotation] ?? '{}') as Record<string, string>)
+      : {};
     const operations: unknown[] = [];
     const changes: { env: string; from?: string; to: string }[] = [];
     for (const [name, value] of values) {
@@ -105,16 +138,23 @@ export async function patchEnv(
       } else {
         if (current === value) continue;
         operations.push({ op: 'test', path: `${target.envPointer}/${index}/name`, value: name });
-        if (current !== undefined) operations.push({ op: 'test', path: `${target.envPointer}/${index}/value`, value: current });
+        if (current !== undefined)
+          operations.push({
+            op: 'test',
+            path: `${target.envPointer}/${index}/value`,
+            value: current,
+          });
         operations.push({ op: 'replace', path: `${target.envPointer}/${index}/value`, value });
       }
       changes.push({ env: name, ...(current === undefined ? {} : { from: current }), to: value });
-      if (options.recordOriginals && !(name in originals) && current !== undefined) originals[name] = current;
+      if (options.recordOriginals && !(name in originals) && current !== undefined)
+        originals[name] = current;
     }
     if (changes.length === 0) return { changes, target };
     const key = `/metadata/annotations/${OPERATOR.originalsAnnotation.replace(/~/g, '~0').replace(/\//g, '~1')}`;
     // The originals annotation is tested too: two runs must not both think they were first.
-    if (annotations?.[OPERATOR.originalsAnnotation] !== undefined) operations.push({ op: 'test', path: key, value: annotations[OPERATOR.originalsAnnotation] });
+    if (annotations?.[OPERATOR.originalsAnnotation] !== undefined)
+      operations.push({ op: 'test', path: key, value: annotations[OPERATOR.originalsAnnotation] });
     if (options.recordOriginals) {
       if (!annotations) operations.push({ op: 'add', path: '/metadata/annotations', value: {} });
       operations.push({ op: 'add', path: key, value: JSON.stringify(originals) });
@@ -127,7 +167,8 @@ export async function patchEnv(
     } catch (error) {
       // 409: someone else wrote in between; 422: one of our `test` operations no longer holds.
       const conflict = error instanceof KubeError && (error.status === 409 || error.status === 422);
-      if (!conflict || attempt >= (options.attempts ?? 8)) throw permissionAware(error, `patch ${target.path}`);
+      if (!conflict || attempt >= (options.attempts ?? 8))
+        throw permissionAware(error, `patch ${target.path}`);
     }
   }
 }
@@ -137,7 +178,10 @@ export function permissionAware(error: unknown, what: string): unknown {
   if (error instanceof KubeError && (error.status === 403 || error.status === 401)) {
     return new StreamstressError(`Not allowed to ${what}: ${error.detail || error.reason}`, {
       exitCode: ExitCode.infrastructure,
-      hint: error.status === 401 ? 'Your credentials were refused: log in again.' : 'streamstress needs cluster-admin-like rights on the operator; streamstress check lists each permission.',
+      hint:
+        error.status === 401
+          ? 'Your credentials were refused: log in again.'
+          : 'streamstress needs cluster-admin-like rights on the operator; streamstress check lists each permission.',
     });
   }
   return error;

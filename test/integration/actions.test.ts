@@ -1,23 +1,10 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PlanSchema } from '../../src/plan/index.js';
 import { runBundle } from '../helpers/cli.js';
+import { readOutputs, runnerEnv } from '../helpers/runner.js';
 import { createUpstreamFixture, tempDir, type Upstream } from '../helpers/upstreams.js';
-
-/** Reads a GITHUB_OUTPUT file as the runner does (`name<<DELIMITER` … `DELIMITER`). */
-function readOutputs(file: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = readFileSync(file, 'utf8').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const match = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '');
-    if (!match) continue;
-    const end = lines.indexOf(match[2] ?? '', i + 1);
-    outputs[match[1] ?? ''] = lines.slice(i + 1, end).join('\n');
-    i = end;
-  }
-  return outputs;
-}
 
 let root: string;
 let pipeline: Upstream;
@@ -30,28 +17,6 @@ beforeAll(() => {
   mkdirSync(root);
   ({ pipeline, triggers, config } = createUpstreamFixture(root));
 });
-
-/** The runner's side of a step: INPUT_* variables and the files an action writes to. */
-function runnerEnv(inputs: Record<string, string>): {
-  env: Record<string, string>;
-  output: string;
-  summary: string;
-} {
-  const dir = tempDir('runner');
-  const output = join(dir, 'output');
-  const summary = join(dir, 'summary');
-  writeFileSync(output, '');
-  writeFileSync(summary, '');
-  const env: Record<string, string> = {
-    GITHUB_OUTPUT: output,
-    GITHUB_STEP_SUMMARY: summary,
-    RUNNER_TEMP: dir,
-    HOME: dir,
-    GITHUB_ACTIONS: 'true',
-  };
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  return { env, output, summary };
-}
 
 describe('build-components, run as the Actions runner runs it', () => {
   it('with dry-run: true, outputs the plan and writes a job summary table', async () => {
@@ -109,7 +74,7 @@ describe('build-components, run as the Actions runner runs it', () => {
     expect(run.stdout).toContain('::error::The build stage is not built yet');
   });
 
-  it.each(['setup-cluster', 'deploy-upstream', 'run-release-tests', 'publish-dashboard'])(
+  it.each(['run-release-tests', 'publish-dashboard'])(
     '%s fails clearly as not built yet',
     async (name) => {
       const step = runnerEnv({});

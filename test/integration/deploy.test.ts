@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/adapters/kube.js';
-import { parseImages, type Images } from '../../src/build/images.js';
+import { parseImages } from '../../src/build/images.js';
+import { builtImages as buildImagesFor } from '../helpers/images.js';
 import { deployImages, restoreImages } from '../../src/cluster/deploy.js';
 import { OPERATOR } from '../../src/cluster/operator.js';
 import { loadComponents, type ComponentRegistry } from '../../src/config/components.js';
@@ -73,36 +73,8 @@ async function setSettings(change: Partial<TestbedSettings>): Promise<void> {
   });
 }
 
-/** images.json as build-components would write it for pipeline and triggers, with digests made from `seed`. */
-function builtImages(seed: string, components = ['pipeline', 'triggers']): Images {
-  return parseImages(
-    {
-      schemaVersion: 1,
-      registry: {
-        external: 'default-route-openshift-image-registry.apps.testbed.example',
-        internal: 'image-registry.openshift-image-registry.svc:5000',
-        namespace: 'tekton-upstream',
-      },
-      components: components.map((name) => ({
-        name,
-        repo: `https://github.com/tektoncd/${name}`,
-        ref: 'refs/heads/main',
-        commit: 'a'.repeat(40),
-        images: (registry.components.find((c) => c.name === name)?.images ?? []).map((image) => {
-          const repository = `tekton-upstream/${name}-${(image.importPath ?? '').split('/').pop()}`;
-          const digest = createHash('sha256').update(`${seed}/${image.env}`).digest('hex');
-          return {
-            importPath: image.importPath,
-            env: image.env,
-            ref: `default-route-openshift-image-registry.apps.testbed.example/${repository}@sha256:${digest}`,
-            internalRef: `image-registry.openshift-image-registry.svc:5000/${repository}@sha256:${digest}`,
-          };
-        }),
-      })),
-    },
-    'test images',
-  );
-}
+const builtImages = (seed: string, components?: string[]) =>
+  buildImagesFor(registry, seed, components);
 
 async function runningImages(): Promise<Map<string, string>> {
   const pods = await kube.list<Pod>('/api/v1/namespaces/openshift-pipelines/pods');

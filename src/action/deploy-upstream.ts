@@ -1,0 +1,74 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as core from '@actions/core';
+import { ExitCode, StreamstressError } from '../errors.js';
+import { runDeployStage } from '../cluster/stages.js';
+import { parseSeconds, parseStrategy } from '../input.js';
+import { withCluster } from './cluster.js';
+import { booleanInput, escapeHtml, optionalInput } from './run-action.js';
+
+/** deploy-upstream: swap the images of an images.json in (or restore), output the record. */
+export async function deployUpstreamAction(): Promise<void> {
+  const restore = booleanInput('restore');
+  const strategy = parseStrategy(core.getInput('strategy') || 'auto');
+  const timeoutSeconds = parseSeconds('timeout', core.getInput('timeout') || '900');
+  const propagationTimeoutSeconds = parseSeconds(
+    'propagation-timeout',
+    core.getInput('propagation-timeout') || '60',
+  );
+  let imagesFile = optionalInput('images-file');
+  const imagesContent = optionalInput('images');
+  if (!restore && !imagesFile && !imagesContent) {
+    throw new StreamstressError(
+      'Neither images nor images-file is set: there is nothing to deploy.',
+      {
+        exitCode: ExitCode.infrastructure,
+        hint: 'Pass the images output of build-components as images, or the path of its images.json as images-file (or set restore: true).',
+      },
+    );
+  }
+  if (!imagesFile && imagesContent) {
+    imagesFile = join(
+      await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'streamstress-images-')),
+      'images.json',
+    );
+    await writeFile(imagesFile, imagesContent);
+  }
+  const componentsFile = optionalInput('components-file');
+  const { record, file } = await withCluster((kube) =>
+    runDeployStage({
+      connect: async () => kube,
+      ...(imagesFile ? { imagesFile } : {}),
+      restore,
+      ...(componentsFile ? { componentsFile } : {}),
+      strategy,
+      timeoutSeconds,
+      propagationTimeoutSeconds,
+      operatorNamespace: core.getInput('operator-namespace') || 'openshift-operators',
+      targetNamespace: core.getInput('target-namespace') || 'openshift-pipelines',
+      allowNewEnv: booleanInput('allow-new-env'),
+      outputDir: core.getInput('output-dir') || 'test-output',
+      onProgress: (message) => core.info(message),
+    }),
+  );
+  core.setOutput('deployment', JSON.stringify(record));
+  core.setOutput('deployment-file', file);
+  core.setOutput('patched', record.patched.join(','));
+  core.setOutput('reconcile-seconds', String(record.reconcileSeconds));
+  if (record.fallback)
+    core.warning(`Patched the operator Deployment directly: ${record.fallback}.`);
+  await core.summary
+    .addHeading(restore ? 'streamstress restore' : 'streamstress deploy', 2)
+    .addRaw(
+      `<p>Patched ${escapeHtml(record.patched.join(', then '))}; reconciled in ${record.reconcileSeconds} s.</p>`,
+    )
+    .addTable([
+      [
+        { data: 'variable', header: true },
+        { data: 'image', header: true },
+      ],
+      ...record.changes.map((c) => [escapeHtml(c.env), escapeHtml(c.to)]),
+    ])
+    .write();
+}

@@ -1,0 +1,190 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeploymentRecordSchema } from '../../src/cluster/deploy.js';
+import { loadComponents } from '../../src/config/components.js';
+import { runBundle } from '../helpers/cli.js';
+import { builtImages } from '../helpers/images.js';
+import { readOutputs, runnerEnv } from '../helpers/runner.js';
+import { tempDir } from '../helpers/upstreams.js';
+import { startControllers } from '../testbed/controllers.js';
+import { removeTestbedDir, startTestbed, type Testbed } from '../testbed/testbed.js';
+
+let testbed: Testbed;
+let controllers: { stop(): Promise<void> };
+let work: string;
+
+beforeAll(async () => {
+  testbed = await startTestbed();
+  controllers = startControllers(testbed.admin);
+  work = tempDir('entries');
+}, 600_000);
+
+afterAll(async () => {
+  await controllers?.stop();
+  await testbed?.stop();
+  if (testbed) removeTestbedDir(testbed.dir);
+});
+
+const streamstress = (...args: string[]) => runBundle('cli', args, { HOME: work });
+
+describe('streamstress setup, deploy and restore, as the CLI bundle', () => {
+  it('sets up an empty cluster, then finds it set up', { timeout: 180_000 }, async () => {
+    const first = await streamstress(
+      '--kubeconfig',
+      testbed.adminKubeconfig,
+      'setup',
+      '--timeout',
+      '60',
+    );
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(
+      /^done {4}expose the internal registry: route host default-route-openshift-image-registry/m,
+    );
+    expect(first.stdout).toContain('operator version: 1.21.0');
+    const second = await streamstress('--kubeconfig', testbed.adminKubeconfig, 'setup');
+    expect(second.stdout.split('\n').filter((l) => l.startsWith('already')).length).toBe(4);
+  });
+
+  it(
+    'deploys an images.json, writes deployment.json, and restores',
+    { timeout: 180_000 },
+    async () => {
+      const images = join(work, 'images.json');
+      writeFileSync(
+        images,
+        JSON.stringify(builtImages(await loadComponents(), 'cli', ['triggers'])),
+      );
+      const out = join(work, 'out');
+      const deploy = await streamstress(
+        '--kubeconfig',
+        testbed.adminKubeconfig,
+        'deploy',
+        '--images',
+        images,
+        '--output-dir',
+        out,
+        '--timeout',
+        '60',
+      );
+      expect(deploy.code).toBe(0);
+      expect(deploy.stdout).toMatch(
+        /^Deployed 4 IMAGE_\* values through csv; installer sets re-created: trigger-main-deployment-[a-z0-9]{5}; 4 images verified running/,
+      );
+      expect(deploy.stderr).toMatch(/\d\d:\d\d:\d\d patched 4 IMAGE_\* values in CSV/);
+      const record = DeploymentRecordSchema.parse(
+        JSON.parse(readFileSync(join(out, 'deployment.json'), 'utf8')),
+      );
+      expect(record.changes.map((c) => c.env).sort()).toEqual([
+        'IMAGE_TRIGGERS_ARG__EL_IMAGE',
+        'IMAGE_TRIGGERS_TEKTON_TRIGGERS_CONTROLLER',
+        'IMAGE_TRIGGERS_TEKTON_TRIGGERS_CORE_INTERCEPTORS',
+        'IMAGE_TRIGGERS_WEBHOOK',
+      ]);
+      const restore = await streamstress(
+        '--kubeconfig',
+        testbed.adminKubeconfig,
+        'restore',
+        '--output-dir',
+        out,
+        '--timeout',
+        '60',
+      );
+      expect(restore.code).toBe(0);
+      expect(restore.stdout).toMatch(/^Restored 4 IMAGE_\* values/);
+    },
+  );
+
+  it.each([
+    [['deploy'], 'deploy needs --images FILE'],
+    [
+      ['deploy', '--images', 'x.json', '--strategy', 'sideways'],
+      'The strategy "sideways" is not one of auto, csv, deployment.',
+    ],
+    [
+      ['deploy', '--images', 'x.json', '--timeout', '-3'],
+      '--timeout is "-3"; it must be a number of seconds above 0.',
+    ],
+    [
+      ['deploy', '--images', '/nonexistent/images.json'],
+      'Cannot read the images file /nonexistent/images.json',
+    ],
+    [
+      ['--kubeconfig', '/nonexistent/kubeconfig', 'setup'],
+      'The kubeconfig /nonexistent/kubeconfig does not exist.',
+    ],
+  ])('exits 2 on %j', async (args, message) => {
+    const run = await streamstress(...args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+  });
+
+  it('exits 2 for a user without the rights, saying what is not allowed', async () => {
+    const run = await streamstress(
+      '--kubeconfig',
+      testbed.limitedKubeconfig,
+      'restore',
+      '--timeout',
+      '5',
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'Not allowed to list ClusterServiceVersions in openshift-operators',
+    );
+  });
+});
+
+describe('setup-cluster and deploy-upstream, as the Actions runner runs them', () => {
+  it(
+    'take the kubeconfig as a secret input, mask its token, and set their outputs',
+    { timeout: 180_000 },
+    async () => {
+      const kubeconfig = readFileSync(testbed.adminKubeconfig, 'utf8');
+      const setup = runnerEnv({ kubeconfig, timeout: '60' });
+      const setupRun = await runBundle('setup-cluster', [], setup.env);
+      expect(setupRun.code).toBe(0);
+      expect(setupRun.stdout).toContain(`::add-mask::${testbed.adminToken}`);
+      expect(readOutputs(setup.output)).toMatchObject({
+        'registry-route': 'default-route-openshift-image-registry.apps.testbed.example',
+        'operator-version': '1.21.0',
+      });
+
+      const images = JSON.stringify(builtImages(await loadComponents(), 'action', ['pipeline']));
+      const deploy = runnerEnv({
+        kubeconfig,
+        images,
+        timeout: '60',
+        'output-dir': join(work, 'action-out'),
+      });
+      const deployRun = await runBundle('deploy-upstream', [], deploy.env);
+      expect(deployRun.stdout).not.toContain('::error');
+      expect(deployRun.code).toBe(0);
+      const outputs = readOutputs(deploy.output);
+      expect(outputs.patched).toBe('csv');
+      expect(
+        DeploymentRecordSchema.parse(JSON.parse(outputs.deployment ?? '')).changes,
+      ).toHaveLength(8);
+      expect(readFileSync(deploy.summary, 'utf8')).toContain(
+        'IMAGE_PIPELINES_ARG__ENTRYPOINT_IMAGE',
+      );
+      for (const file of [setup.output, setup.summary, deploy.output, deploy.summary])
+        expect(readFileSync(file, 'utf8')).not.toContain(testbed.adminToken);
+
+      const restore = runnerEnv({
+        kubeconfig,
+        restore: 'true',
+        timeout: '60',
+        'output-dir': join(work, 'action-out'),
+      });
+      expect((await runBundle('deploy-upstream', [], restore.env)).code).toBe(0);
+    },
+  );
+
+  it('deploy-upstream names both inputs when neither is set', async () => {
+    const step = runnerEnv({ kubeconfig: readFileSync(testbed.adminKubeconfig, 'utf8') });
+    const run = await runBundle('deploy-upstream', [], step.env);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain('::error::Neither images nor images-file is set');
+  });
+});
