@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import { PlanSchema } from './plan/plan.js';
 import { ResultsSchema } from './results/model.js';
+import { DeploymentRecordSchema } from './cluster/deploy.js';
+import { ImagesSchema } from './build/images.js';
 
 /** Every record streamstress writes, by the name of its emitted JSON Schema file. */
 export const RECORD_SCHEMAS = {
   plan: PlanSchema,
   results: ResultsSchema,
+  deployment: DeploymentRecordSchema,
+  images: ImagesSchema,
 } as const;
 
 export function jsonSchemaOf(name: keyof typeof RECORD_SCHEMAS): string {
