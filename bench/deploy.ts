@@ -14,22 +14,41 @@ const testbed = await startTestbed();
 const controllers = startControllers(testbed.admin);
 const kube = testbed.admin;
 try {
-  await kube.create(resourcePath('operators.coreos.com', 'v1alpha1', 'subscriptions', 'openshift-operators'), {
-    apiVersion: 'operators.coreos.com/v1alpha1',
-    kind: 'Subscription',
-    metadata: { name: 'openshift-pipelines-operator', namespace: 'openshift-operators' },
-    spec: { name: 'openshift-pipelines-operator-rh', channel: 'latest', source: 'redhat-operators', sourceNamespace: 'openshift-marketplace' },
-  });
+  await kube.create(
+    resourcePath('operators.coreos.com', 'v1alpha1', 'subscriptions', 'openshift-operators'),
+    {
+      apiVersion: 'operators.coreos.com/v1alpha1',
+      kind: 'Subscription',
+      metadata: { name: 'openshift-pipelines-operator', namespace: 'openshift-operators' },
+      spec: {
+        name: 'openshift-pipelines-operator-rh',
+        channel: 'latest',
+        source: 'redhat-operators',
+        sourceNamespace: 'openshift-marketplace',
+      },
+    },
+  );
   await eventually(async () => {
-    const config = await kube.get<{ status?: { conditions?: { type: string; status: string }[] } } & { metadata: { name: string } }>(resourcePath('operator.tekton.dev', 'v1alpha1', 'tektonconfigs', undefined, 'config'));
-    if (config.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') throw new Error('not ready');
+    const config = await kube.get<
+      { status?: { conditions?: { type: string; status: string }[] } } & {
+        metadata: { name: string };
+      }
+    >(resourcePath('operator.tekton.dev', 'v1alpha1', 'tektonconfigs', undefined, 'config'));
+    if (config.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True')
+      throw new Error('not ready');
   }, 60_000);
   const registry = await loadComponents();
   // Every change the cluster side makes, as a separate observer sees it.
   let lastChange = 0;
   const abort = new AbortController();
-  const paths = [resourcePath('operator.tekton.dev', 'v1alpha1', 'tektonconfigs'), resourcePath('operator.tekton.dev', 'v1alpha1', 'tektoninstallersets'), '/api/v1/namespaces/openshift-pipelines/pods', resourcePath('apps', 'v1', 'deployments', 'openshift-pipelines')];
-  for (const path of paths) void kube.watch(path, { onEvent: () => (lastChange = Date.now()) }, abort.signal);
+  const paths = [
+    resourcePath('operator.tekton.dev', 'v1alpha1', 'tektonconfigs'),
+    resourcePath('operator.tekton.dev', 'v1alpha1', 'tektoninstallersets'),
+    '/api/v1/namespaces/openshift-pipelines/pods',
+    resourcePath('apps', 'v1', 'deployments', 'openshift-pipelines'),
+  ];
+  for (const path of paths)
+    void kube.watch(path, { onEvent: () => (lastChange = Date.now()) }, abort.signal);
   const latencies: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     await deployImages(builtImages(registry, `bench-${i}`), { kube, registry, timeoutMs: 120_000 });
@@ -37,7 +56,9 @@ try {
   }
   abort.abort();
   latencies.sort((a, b) => a - b);
-  console.log(`deploy of pipeline + triggers on the testbed, ${RUNS} runs: last cluster change → deploy returns, median ${latencies[Math.floor(RUNS / 2)]} ms (min ${latencies[0]}, max ${latencies[RUNS - 1]})`);
+  console.log(
+    `deploy of pipeline + triggers on the testbed, ${RUNS} runs: last cluster change → deploy returns, median ${latencies[Math.floor(RUNS / 2)]} ms (min ${latencies[0]}, max ${latencies[RUNS - 1]})`,
+  );
 } finally {
   await controllers.stop();
   await testbed.stop();
