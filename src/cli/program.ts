@@ -4,6 +4,8 @@ import { planFromRequest, planTable } from '../plan/index.js';
 import { analyseOutputDir } from '../results/analyse.js';
 import { connectToCluster } from '../adapters/kube.js';
 import { setupCluster } from '../cluster/setup.js';
+import { checkPrerequisites, checksPass, formatCheckLine } from '../cluster/check.js';
+import { runProgram } from '../adapters/exec.js';
 import { runDeployStage } from '../cluster/stages.js';
 import { parseSeconds, parseStrategy } from '../input.js';
 
@@ -95,7 +97,6 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
       .action(() => {
         throw notBuiltYet(stageName);
       });
-  stage('check', 'verify tools, cluster access, permissions, operator and registry', 'check');
   stage('build', 'clone upstream repos, build images with ko or docker, push them', 'build')
     .addOption(new Option('--component <specs>', 'components to build, as for run --components'))
     .option(
@@ -112,6 +113,28 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
       ...(verbose ? { onRetry: progress } : {}),
     });
   };
+
+  program
+    .command('check')
+    .description(
+      'verify tools, cluster access, each permission, operator, registry route and metrics API',
+    )
+    .option(
+      '--operator-namespace <ns>',
+      'namespace of the OpenShift Pipelines operator',
+      'openshift-operators',
+    )
+    .action(async (options: { operatorNamespace: string }) => {
+      const lines = await checkPrerequisites({
+        run: runProgram,
+        connect: cluster,
+        operatorNamespace: options.operatorNamespace,
+      });
+      for (const line of lines) io.stdout(`${formatCheckLine(line)}\n`);
+      const pass = checksPass(lines);
+      io.stdout(pass ? 'All hard prerequisites hold.\n' : 'Some hard prerequisites are missing.\n');
+      if (!pass) setExitCode(ExitCode.infrastructure);
+    });
 
   program
     .command('setup')

@@ -135,6 +135,64 @@ describe('streamstress setup, deploy and restore, as the CLI bundle', () => {
   });
 });
 
+describe('streamstress check', () => {
+  /** Stand-ins for ko and gauge, which cannot be installed here: they answer `version` as the real ones do. */
+  function toolsDir(): string {
+    const dir = tempDir('tools');
+    writeFileSync(join(dir, 'ko'), '#!/bin/sh\n[ "$1" = version ] && echo 0.17.1\n', {
+      mode: 0o755,
+    });
+    writeFileSync(
+      join(dir, 'gauge'),
+      '#!/bin/sh\n[ "$1" = version ] && printf "Gauge version: 1.6.14\\nCommit Hash: 0b7b1b1\\n"\n',
+      { mode: 0o755 },
+    );
+    return dir;
+  }
+  const check = (kubeconfig: string, path: string) =>
+    runBundle('cli', ['--kubeconfig', kubeconfig, 'check'], { HOME: work, PATH: path });
+
+  it(
+    'lists tools, the cluster, every permission, the operator, the route and metrics, and exits 0',
+    { timeout: 60_000 },
+    async () => {
+      const run = await check(testbed.adminKubeconfig, `${toolsDir()}:${process.env.PATH}`);
+      expect(run.stdout).toMatch(/^ok {7}ko: 0\.17\.1$/m);
+      expect(run.stdout).toMatch(/^ok {7}gauge: Gauge version: 1\.6\.14$/m);
+      expect(run.stdout).toMatch(
+        /^ok {7}cluster: https:\/\/127\.0\.0\.1:\d+, Kubernetes v1\.20\.\d+, authenticated$/m,
+      );
+      expect(run.stdout).toMatch(
+        /^ok {7}may patch clusterserviceversions\.operators\.coreos\.com in openshift-operators: /m,
+      );
+      expect(run.stdout).toMatch(/^ok {7}may delete tektoninstallersets\.operator\.tekton\.dev: /m);
+      expect(run.stdout).toMatch(/^ok {7}metrics API: 1 node\(s\) reporting$/m);
+      expect(run.stdout).toContain('All hard prerequisites hold.');
+      expect(run.code).toBe(0);
+    },
+  );
+
+  it(
+    'exits 2 when a tool or a permission is missing, saying which',
+    { timeout: 60_000 },
+    async () => {
+      const noKo = await check(testbed.adminKubeconfig, `/usr/bin:/bin`);
+      expect(noKo.stdout).toMatch(
+        /^missing {2}ko: not on PATH \(needed for building the Go components\)$/m,
+      );
+      expect(noKo.code).toBe(2);
+      const limited = await check(testbed.limitedKubeconfig, `${toolsDir()}:${process.env.PATH}`);
+      expect(limited.stdout).toMatch(
+        /^missing {2}may patch clusterserviceversions\.operators\.coreos\.com in openshift-operators: deploy changes IMAGE_\* in the CSV$/m,
+      );
+      expect(limited.stdout).toMatch(
+        /^ok {7}may list tektoninstallersets\.operator\.tekton\.dev: /m,
+      );
+      expect(limited.code).toBe(2);
+    },
+  );
+});
+
 describe('setup-cluster and deploy-upstream, as the Actions runner runs them', () => {
   it(
     'take the kubeconfig as a secret input, mask its token, and set their outputs',

@@ -218,7 +218,7 @@ describe('deploy and restore on the testbed', () => {
     async () => {
       await setSettings({ propagateCsvEnv: false });
       try {
-        const images = builtImages('night-3', ['triggers']);
+        const images = builtImages('night-3');
         const record = await deployImages(images, {
           kube,
           registry,
@@ -227,9 +227,13 @@ describe('deploy and restore on the testbed', () => {
         });
         expect(record.patched).toEqual(['csv', 'deployment']);
         expect(record.fallback).toContain('did not reach the Deployment');
+        expect(record.changes).toHaveLength(12);
         const running = await runningImages();
-        expect(running.get('tekton-triggers-controller')).toBe(
+        expect(running.get('tekton-pipelines-controller')).toBe(
           images.components[0]?.images[0]?.internalRef,
+        );
+        expect(running.get('tekton-triggers-controller')).toBe(
+          images.components[1]?.images[0]?.internalRef,
         );
         const operator = await kube.get<Deployment>(operatorPath);
         expect(operator.metadata.annotations?.[OPERATOR.originalsAnnotation]).toBeDefined();
