@@ -7,36 +7,14 @@ import { builtImages } from '../test/helpers/images.js';
 import { startControllers } from '../test/testbed/controllers.js';
 import { resourcePath } from '../test/testbed/kube.js';
 import { removeTestbedDir, startTestbed } from '../test/testbed/testbed.js';
-import { eventually } from '../test/helpers/eventually.js';
+import { installOperator } from '../test/testbed/install.js';
 
 const RUNS = 7;
 const testbed = await startTestbed();
 const controllers = startControllers(testbed.admin);
 const kube = testbed.admin;
 try {
-  await kube.create(
-    resourcePath('operators.coreos.com', 'v1alpha1', 'subscriptions', 'openshift-operators'),
-    {
-      apiVersion: 'operators.coreos.com/v1alpha1',
-      kind: 'Subscription',
-      metadata: { name: 'openshift-pipelines-operator', namespace: 'openshift-operators' },
-      spec: {
-        name: 'openshift-pipelines-operator-rh',
-        channel: 'latest',
-        source: 'redhat-operators',
-        sourceNamespace: 'openshift-marketplace',
-      },
-    },
-  );
-  await eventually(async () => {
-    const config = await kube.get<
-      { status?: { conditions?: { type: string; status: string }[] } } & {
-        metadata: { name: string };
-      }
-    >(resourcePath('operator.tekton.dev', 'v1alpha1', 'tektonconfigs', undefined, 'config'));
-    if (config.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True')
-      throw new Error('not ready');
-  }, 60_000);
+  await installOperator(kube);
   const registry = await loadComponents();
   // Every change the cluster side makes, as a separate observer sees it.
   let lastChange = 0;

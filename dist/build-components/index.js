@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _src_action_build_components_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(706);
+/* harmony import */ var _src_action_build_components_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4656);
 /* harmony import */ var _src_action_run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4446);
 
 
@@ -28385,7 +28385,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 706:
+/***/ 4656:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29848,6 +29848,41 @@ function stringify(obj, { maxDepth = 1000, numbersAsFloat = false, strictTempora
 
 /** @deprecated use `import * as ... from 'smol-toml'` instead */
 /* harmony default export */ const dist = ({ parse: parse_parse, stringify: stringify, TomlDate: TomlDate, TomlError: TomlError });
+
+;// CONCATENATED MODULE: ./src/config/files.ts
+
+
+
+
+
+/** A file of config/ as shipped: src/config/ and dist/<entry>/ both sit two levels below the root. */
+function shippedConfigFile(name) {
+    return (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)((0,external_node_url_.fileURLToPath)(import.meta.url)), '..', '..', 'config', name);
+}
+/** Reads a user-replaceable config file; `kind` and `option` name it in errors ("components", "--config"). */
+async function readConfigFile(path, kind, option) {
+    let text;
+    try {
+        text = await (0,external_node_fs_promises_namespaceObject.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        throw new errors/* StreamstressError */.nj(`Cannot read the ${kind} file ${path}: ${error.code ?? error.message}`, {
+            exitCode: errors/* ExitCode */.yU.infrastructure,
+            hint: `Pass an existing file with ${option}, or leave it out to use the built-in one.`,
+        });
+    }
+    return text;
+}
+/** The TOML's data, or why it is not TOML (with line and column). */
+function parseTomlText(text) {
+    try {
+        return { data: parse_parse(text) };
+    }
+    catch (error) {
+        const where = error instanceof TomlError ? ` (line ${error.line}, column ${error.column})` : '';
+        return { problem: `not valid TOML${where}: ${error.message.split('\n')[0]}` };
+    }
+}
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -39447,9 +39482,6 @@ function printable(text) {
 
 
 
-
-
-
 const LABEL_SELECTOR = /^[A-Za-z0-9._/-]+(?:(?:=|==|!=)[A-Za-z0-9._-]*)?(?:,[A-Za-z0-9._/-]+(?:(?:=|==|!=)[A-Za-z0-9._-]*)?)*$/;
 const ImageToml = strictObject({
     'import-path': schemas_string()
@@ -39488,31 +39520,15 @@ const RegistryToml = strictObject({
     'schema-version': literal(1, 'must be 1'),
     components: record(schemas_string().regex(/^[a-z0-9][a-z0-9-]*$/, 'component names are lower case, digits and -'), ComponentToml),
 });
-// src/config/ and dist/<entry>/ are both two levels below the root that holds config/.
-const DEFAULT_COMPONENTS_FILE = (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)((0,external_node_url_.fileURLToPath)(import.meta.url)), '..', '..', 'config', 'components.toml');
+const DEFAULT_COMPONENTS_FILE = shippedConfigFile('components.toml');
 /** Reads and validates a components file; every problem is reported at once, exit 2. */
 async function loadComponents(path = DEFAULT_COMPONENTS_FILE) {
-    let text;
-    try {
-        text = await (0,external_node_fs_promises_namespaceObject.readFile)(path, 'utf8');
-    }
-    catch (error) {
-        throw new errors/* StreamstressError */.nj(`Cannot read the components file ${path}: ${error.code ?? error.message}`, {
-            exitCode: errors/* ExitCode */.yU.infrastructure,
-            hint: 'Pass an existing file with --config (action input components-file), or leave it out to use the built-in one.',
-        });
-    }
-    return parseComponents(text, path);
+    return parseComponents(await readConfigFile(path, 'components', '--config (action input components-file)'), path);
 }
 function parseComponents(text, source) {
-    let data;
-    try {
-        data = parse_parse(text);
-    }
-    catch (error) {
-        const where = error instanceof TomlError ? ` (line ${error.line}, column ${error.column})` : '';
-        throw invalid(source, [`not valid TOML${where}: ${error.message.split('\n')[0]}`]);
-    }
+    const { data, problem } = parseTomlText(text);
+    if (problem)
+        throw invalid(source, [problem]);
     const parsed = RegistryToml.safeParse(data);
     if (!parsed.success) {
         throw invalid(source, parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${describeIssue(issue)}`));

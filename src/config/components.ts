@@ -1,7 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse as parseToml, TomlError } from 'smol-toml';
+import { parseTomlText, readConfigFile, shippedConfigFile } from './files.js';
 import { z } from 'zod';
 import { ExitCode, StreamstressError } from '../errors.js';
 import { refProblem } from '../plan/refs.js';
@@ -89,42 +86,21 @@ export interface ComponentRegistry {
   components: ComponentSpec[];
 }
 
-// src/config/ and dist/<entry>/ are both two levels below the root that holds config/.
-export const DEFAULT_COMPONENTS_FILE = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'config',
-  'components.toml',
-);
+export const DEFAULT_COMPONENTS_FILE = shippedConfigFile('components.toml');
 
 /** Reads and validates a components file; every problem is reported at once, exit 2. */
 export async function loadComponents(
   path: string = DEFAULT_COMPONENTS_FILE,
 ): Promise<ComponentRegistry> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new StreamstressError(
-      `Cannot read the components file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      {
-        exitCode: ExitCode.infrastructure,
-        hint: 'Pass an existing file with --config (action input components-file), or leave it out to use the built-in one.',
-      },
-    );
-  }
-  return parseComponents(text, path);
+  return parseComponents(
+    await readConfigFile(path, 'components', '--config (action input components-file)'),
+    path,
+  );
 }
 
 export function parseComponents(text: string, source: string): ComponentRegistry {
-  let data: unknown;
-  try {
-    data = parseToml(text);
-  } catch (error) {
-    const where = error instanceof TomlError ? ` (line ${error.line}, column ${error.column})` : '';
-    throw invalid(source, [`not valid TOML${where}: ${(error as Error).message.split('\n')[0]}`]);
-  }
+  const { data, problem } = parseTomlText(text);
+  if (problem) throw invalid(source, [problem]);
   const parsed = RegistryToml.safeParse(data);
   if (!parsed.success) {
     throw invalid(

@@ -1,7 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse as parseToml, TomlError } from 'smol-toml';
+import { parseTomlText, readConfigFile, shippedConfigFile } from '../config/files.js';
 import { z } from 'zod';
 import { ExitCode, StreamstressError } from '../errors.js';
 import { TestStatusSchema, type TestResult } from './model.js';
@@ -44,31 +41,12 @@ export interface CategoryRule {
   when: Condition[];
 }
 
-// config/ sits two levels above both src/results/ and dist/<entry>/.
-export const DEFAULT_CATEGORIES_FILE = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'config',
-  'categories.toml',
-);
+export const DEFAULT_CATEGORIES_FILE = shippedConfigFile('categories.toml');
 
 export async function loadCategories(
   path: string = DEFAULT_CATEGORIES_FILE,
 ): Promise<CategoryRule[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new StreamstressError(
-      `Cannot read the categories file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-      {
-        exitCode: ExitCode.infrastructure,
-        hint: 'Pass an existing file with --categories, or leave it out to use the built-in one.',
-      },
-    );
-  }
-  return parseCategories(text, path);
+  return parseCategories(await readConfigFile(path, 'categories', '--categories'), path);
 }
 
 /** Validates a categories file; every problem names the rule (by id, or by position). */
@@ -79,13 +57,8 @@ export function parseCategories(text: string, source: string): CategoryRule[] {
       problems,
       hint: 'config/categories.toml in streamstress documents every field.',
     });
-  let data: unknown;
-  try {
-    data = parseToml(text);
-  } catch (error) {
-    const where = error instanceof TomlError ? ` (line ${error.line}, column ${error.column})` : '';
-    throw invalid([`not valid TOML${where}: ${(error as Error).message.split('\n')[0]}`]);
-  }
+  const { data, problem } = parseTomlText(text);
+  if (problem) throw invalid([problem]);
   const parsed = CategoriesToml.safeParse(data);
   const rawRules = (data as { rules?: { id?: unknown }[] }).rules;
   const ruleName = (index: number) => {

@@ -8,18 +8,13 @@ import { deployImages, restoreImages } from '../../src/cluster/deploy.js';
 import { OPERATOR } from '../../src/cluster/operator.js';
 import { loadComponents, type ComponentRegistry } from '../../src/config/components.js';
 import { StreamstressError } from '../../src/errors.js';
-import { eventually } from '../helpers/eventually.js';
 import { startControllers } from '../testbed/controllers.js';
 import { startConcurrentWriter, startFaultProxy, type FaultProxy } from '../testbed/faults.js';
 import { Kube, resourcePath, type KubeObject } from '../testbed/kube.js';
-import {
-  DEFAULT_SETTINGS,
-  SETTINGS,
-  settingsData,
-  type TestbedSettings,
-} from '../testbed/objects.js';
+import type { TestbedSettings } from '../testbed/objects.js';
 import { CSV_NAME, OPERATOR_NAMESPACE } from '../testbed/release.js';
 import { removeTestbedDir, startTestbed, type Testbed } from '../testbed/testbed.js';
+import { installOperator, setTestbedSettings } from '../testbed/install.js';
 
 let testbed: Testbed;
 let controllers: { stop(): Promise<void> };
@@ -67,11 +62,7 @@ const csvEnv = async (): Promise<Map<string, string>> => {
   return new Map((container?.env ?? []).map((e) => [e.name, e.value ?? '']));
 };
 
-async function setSettings(change: Partial<TestbedSettings>): Promise<void> {
-  await kube.mergePatch(`/api/v1/namespaces/${SETTINGS.namespace}/configmaps/${SETTINGS.name}`, {
-    data: settingsData({ ...DEFAULT_SETTINGS, ...change }),
-  });
-}
+const setSettings = (change: Partial<TestbedSettings>) => setTestbedSettings(kube, change);
 
 const builtImages = (seed: string, components?: string[]) =>
   buildImagesFor(registry, seed, components);
@@ -92,26 +83,7 @@ beforeAll(async () => {
   testbed = await startTestbed();
   kube = testbed.admin;
   controllers = startControllers(kube);
-  await kube.create(
-    resourcePath('operators.coreos.com', 'v1alpha1', 'subscriptions', OPERATOR_NAMESPACE),
-    {
-      apiVersion: 'operators.coreos.com/v1alpha1',
-      kind: 'Subscription',
-      metadata: { name: 'openshift-pipelines-operator', namespace: OPERATOR_NAMESPACE },
-      spec: {
-        name: 'openshift-pipelines-operator-rh',
-        channel: 'latest',
-        source: 'redhat-operators',
-        sourceNamespace: 'openshift-marketplace',
-      },
-    },
-  );
-  await eventually(async () => {
-    const config = await kube.get<
-      KubeObject & { status?: { conditions?: { type: string; status: string }[] } }
-    >(resourcePath('operator.tekton.dev', 'v1alpha1', 'tektonconfigs', undefined, 'config'));
-    expect(config.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
-  }, 60_000);
+  await installOperator(kube);
 }, 600_000);
 
 afterAll(async () => {

@@ -5,12 +5,7 @@ import { startConcurrentWriter, startFaultProxy, type FaultProxy } from '../test
 import { startControllers } from '../testbed/controllers.js';
 import { TESTBED_KINDS } from '../testbed/crds.js';
 import { Kube, KubeError, resourcePath, type KubeObject } from '../testbed/kube.js';
-import {
-  settingsData,
-  SETTINGS,
-  DEFAULT_SETTINGS,
-  type TestbedSettings,
-} from '../testbed/objects.js';
+import type { TestbedSettings } from '../testbed/objects.js';
 import {
   CSV_NAME,
   OPERATOR_CONTAINER,
@@ -19,6 +14,7 @@ import {
 } from '../testbed/release.js';
 import { removeTestbedDir, startTestbed, type Testbed } from '../testbed/testbed.js';
 import { eventually } from '../helpers/eventually.js';
+import { tektonConfigReady, setTestbedSettings } from '../testbed/install.js';
 
 let testbed: Testbed;
 let controllers: { stop(): Promise<void> };
@@ -60,26 +56,10 @@ const operatorPath = resourcePath(
   'openshift-pipelines-operator',
 );
 const setsPath = resourcePath('operator.tekton.dev', 'v1alpha1', 'tektoninstallersets');
-const configPath = resourcePath(
-  'operator.tekton.dev',
-  'v1alpha1',
-  'tektonconfigs',
-  undefined,
-  'config',
-);
 
-async function setSettings(change: Partial<TestbedSettings>): Promise<void> {
-  await kube.mergePatch(`/api/v1/namespaces/${SETTINGS.namespace}/configmaps/${SETTINGS.name}`, {
-    data: settingsData({ ...DEFAULT_SETTINGS, ...change }),
-  });
-}
+const setSettings = (change: Partial<TestbedSettings>) => setTestbedSettings(kube, change);
 
-async function ready(): Promise<boolean> {
-  const config = await kube.getOrUndefined<KubeObject & { status?: { conditions?: Condition[] } }>(
-    configPath,
-  );
-  return config?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-}
+const ready = () => tektonConfigReady(kube);
 
 function lifecycleEnv(csv: Csv): Env {
   const operator = csv.spec.install.spec.deployments.find(
