@@ -241,6 +241,34 @@ describe('the stale Ready window', () => {
   );
 });
 
+describe('a rollout that does not finish', () => {
+  it(
+    'times out naming what is still wrong, and can be restored',
+    { timeout: 120_000 },
+    async () => {
+      await setSettings({ recreateDelayMs: 60_000 });
+      try {
+        const failure = await deployImages(builtImages('slow', ['triggers']), {
+          kube,
+          registry,
+          timeoutMs: 2_000,
+        }).catch((e: unknown) => e);
+        expect(failure).toBeInstanceOf(StreamstressError);
+        expect((failure as StreamstressError).message).toBe(
+          'The operator did not finish rolling out within 2 s. Still wrong:',
+        );
+        expect((failure as StreamstressError).problems[0]).toMatch(
+          /^installer sets re-created: 0 of 1$/,
+        );
+        expect((failure as StreamstressError).hint).toContain('streamstress restore');
+      } finally {
+        await setSettings({});
+      }
+      await restoreImages({ kube, registry, timeoutMs: 60_000 });
+    },
+  );
+});
+
 describe('deploy refuses, and leaves the cluster as it was', () => {
   it('an IMAGE_* variable the CSV does not have, naming it', async () => {
     const before = await csvEnv();

@@ -468,6 +468,29 @@ describe('the fault proxy', () => {
     proxy.setMode({});
   });
 
+  it('expires watches with 410 Gone; the client re-lists and goes on', async () => {
+    proxy.setMode({ expireWatches: 2 });
+    const abort = new AbortController();
+    let lists = 0;
+    const seen: string[] = [];
+    const watching = viaProxy.watch(
+      '/api/v1/namespaces',
+      { onList: () => (lists += 1), onEvent: (_type, object) => seen.push(object.metadata.name) },
+      abort.signal,
+    );
+    await eventually(() => expect(proxy.stats.expiredWatches).toBe(2), 10_000);
+    await kube.create('/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'made-after-expiry' },
+    });
+    await eventually(() => expect(seen).toContain('made-after-expiry'), 10_000);
+    expect(lists).toBe(3);
+    abort.abort();
+    await watching;
+    proxy.setMode({});
+  });
+
   it('has a concurrent writer that makes stale updates conflict', async () => {
     const writer = startConcurrentWriter(kube, csvPath, 20);
     const stale = await kube.get<Csv>(csvPath);

@@ -17,13 +17,15 @@ export interface FaultMode {
   latencyMs?: number;
   /** Cut watch connections this long after they start. */
   dropWatchesAfterMs?: number;
+  /** Answer the next N watches with a 410 Gone event, as after etcd compacted the history. */
+  expireWatches?: number;
 }
 
 export interface FaultProxy {
   url: string;
   setMode(mode: FaultMode): void;
   /** Counts of what happened, for tests to show each mode at work. */
-  stats: { forwarded: number; failed: number; droppedWatches: number };
+  stats: { forwarded: number; failed: number; droppedWatches: number; expiredWatches: number };
   stop(): Promise<void>;
 }
 
@@ -37,7 +39,7 @@ export async function startFaultProxy(
   tls: { cert: string; key: string },
 ): Promise<FaultProxy> {
   let mode: FaultMode = {};
-  const stats = { forwarded: 0, failed: 0, droppedWatches: 0 };
+  const stats = { forwarded: 0, failed: 0, droppedWatches: 0, expiredWatches: 0 };
   const target = new URL(upstream.server);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const current = mode;
@@ -64,8 +66,18 @@ export async function startFaultProxy(
       );
       return;
     }
-    stats.forwarded += 1;
     const isWatch = /[?&]watch=(1|true)/.test(req.url ?? '');
+    if (isWatch && (current.expireWatches ?? 0) > 0) {
+      mode = { ...mode, expireWatches: (current.expireWatches ?? 1) - 1 };
+      stats.expiredWatches += 1;
+      req.resume();
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(
+        `${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'too old resource version', reason: 'Expired', code: 410 } })}\n`,
+      );
+      return;
+    }
+    stats.forwarded += 1;
     const forward = httpsRequest(
       {
         hostname: target.hostname,
