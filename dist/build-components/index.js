@@ -28463,6 +28463,8 @@ class Git {
             args.push(`--shallow-since=${options.shallowSince}`);
         if (options.unshallow)
             args.push('--unshallow');
+        if (options.depth !== undefined)
+            args.push(`--depth=${options.depth}`);
         args.push('origin', refspec);
         return this.network(args, { what: `fetch ${refspec}`, allowFailure: true });
     }
@@ -28476,6 +28478,27 @@ class Git {
         if (result.exitCode !== 0)
             return undefined;
         return result.stdout.trim() || undefined;
+    }
+    async hasCommit(dir, commit) {
+        const result = await this.run('git', ['-C', dir, 'cat-file', '-e', `${commit}^{commit}`], {
+            env: QUIET,
+        });
+        return result.exitCode === 0;
+    }
+    /** Fetches one commit (or a ref) shallowly into `dir`; false when the server refused it. */
+    async fetchShallow(dir, what, depth = 1) {
+        const result = await this.fetch(dir, what, { depth });
+        return result.exitCode === 0;
+    }
+    /** A detached working tree of `commit` at `path`, checked to be at that commit. */
+    async addWorktree(dir, path, commit) {
+        await this.checked(['-C', dir, 'worktree', 'add', '--force', '--detach', path, commit], `check out ${commit} into ${path}`);
+        const head = (await this.checked(['-C', path, 'rev-parse', 'HEAD'], `read HEAD of ${path}`)).stdout.trim();
+        if (head !== commit)
+            throw new errors/* StreamstressError */.nj(`The working tree ${path} is at ${head}, not at the planned ${commit}.`);
+    }
+    async pruneWorktrees(dir) {
+        await this.run('git', ['-C', dir, 'worktree', 'prune'], { env: QUIET });
     }
     async checked(args, what) {
         const result = await this.invoke(args);

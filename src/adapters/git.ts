@@ -71,11 +71,12 @@ export class Git {
   async fetch(
     dir: string,
     refspec: string,
-    options: { shallowSince?: string; unshallow?: boolean } = {},
+    options: { shallowSince?: string; unshallow?: boolean; depth?: number } = {},
   ): Promise<ProgramResult> {
     const args = ['-C', dir, 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head'];
     if (options.shallowSince) args.push(`--shallow-since=${options.shallowSince}`);
     if (options.unshallow) args.push('--unshallow');
+    if (options.depth !== undefined) args.push(`--depth=${options.depth}`);
     args.push('origin', refspec);
     return this.network(args, { what: `fetch ${refspec}`, allowFailure: true });
   }
@@ -97,6 +98,38 @@ export class Git {
     );
     if (result.exitCode !== 0) return undefined;
     return result.stdout.trim() || undefined;
+  }
+
+  async hasCommit(dir: string, commit: string): Promise<boolean> {
+    const result = await this.run('git', ['-C', dir, 'cat-file', '-e', `${commit}^{commit}`], {
+      env: QUIET,
+    });
+    return result.exitCode === 0;
+  }
+
+  /** Fetches one commit (or a ref) shallowly into `dir`; false when the server refused it. */
+  async fetchShallow(dir: string, what: string, depth = 1): Promise<boolean> {
+    const result = await this.fetch(dir, what, { depth });
+    return result.exitCode === 0;
+  }
+
+  /** A detached working tree of `commit` at `path`, checked to be at that commit. */
+  async addWorktree(dir: string, path: string, commit: string): Promise<void> {
+    await this.checked(
+      ['-C', dir, 'worktree', 'add', '--force', '--detach', path, commit],
+      `check out ${commit} into ${path}`,
+    );
+    const head = (
+      await this.checked(['-C', path, 'rev-parse', 'HEAD'], `read HEAD of ${path}`)
+    ).stdout.trim();
+    if (head !== commit)
+      throw new StreamstressError(
+        `The working tree ${path} is at ${head}, not at the planned ${commit}.`,
+      );
+  }
+
+  async pruneWorktrees(dir: string): Promise<void> {
+    await this.run('git', ['-C', dir, 'worktree', 'prune'], { env: QUIET });
   }
 
   private async checked(args: string[], what: string): Promise<ProgramResult> {

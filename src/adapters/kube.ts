@@ -70,6 +70,12 @@ export class KubeClient {
     private readonly onRetry: (message: string) => void = () => undefined,
   ) {}
 
+  /** The bearer token the client authenticates with, if it uses one (the registry accepts it too). */
+  bearerToken(): string | undefined {
+    const header = this.headers.Authorization ?? this.headers.authorization;
+    return header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
+  }
+
   async request<T = KubeObject>(
     method: string,
     path: string,

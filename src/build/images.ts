@@ -30,6 +30,10 @@ export const ImagesSchema = z.object({
       images: z.array(BuiltImageSchema),
     }),
   ),
+  failures: z
+    .array(z.object({ component: z.string(), error: z.string() }))
+    .optional()
+    .describe('Components that did not build; the images of the others are still usable.'),
 });
 export type Images = z.infer<typeof ImagesSchema>;
 

@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { ExitCode, StreamstressError, describeError, exitCodeOf, notBuiltYet } from '../errors.js';
 import { planFromRequest, planTable } from '../plan/index.js';
 import { analyseOutputDir } from '../results/analyse.js';
@@ -7,6 +7,7 @@ import { setupCluster } from '../cluster/setup.js';
 import { checkPrerequisites, checksPass, formatCheckLine } from '../cluster/check.js';
 import { runProgram } from '../adapters/exec.js';
 import { runDeployStage } from '../cluster/stages.js';
+import { parseRegistry, readTokenFile, runBuildStage } from '../build/stage.js';
 import { parseSeconds, parseStrategy } from '../input.js';
 
 export interface CliIo {
@@ -97,12 +98,6 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
       .action(() => {
         throw notBuiltYet(stageName);
       });
-  stage('build', 'clone upstream repos, build images with ko or docker, push them', 'build')
-    .addOption(new Option('--component <specs>', 'components to build, as for run --components'))
-    .option(
-      '--as-of <date>',
-      'build each default branch as it stood at the start of YYYY-MM-DD (UTC)',
-    );
   const globals = () => program.opts<{ config?: string; kubeconfig?: string; verbose?: boolean }>();
   const progress = (message: string) =>
     io.stderr(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
@@ -113,6 +108,85 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
       ...(verbose ? { onRetry: progress } : {}),
     });
   };
+
+  program
+    .command('build')
+    .description(
+      'check out the planned commits, build images with ko, push them by digest, write images.json',
+    )
+    .requiredOption('--component <specs>', 'components to build, as for run --components')
+    .requiredOption('--registry <host/namespace>', 'registry route and namespace to push to')
+    .option(
+      '--as-of <date>',
+      'build each default branch as it stood at the start of YYYY-MM-DD (UTC)',
+    )
+    .option('--cache-dir <dir>', 'where fetched upstream history is kept between runs')
+    .option(
+      '--output-dir <dir>',
+      'where plan.json, images.json and the build logs go',
+      './test-output',
+    )
+    .option('--max-parallel <n>', 'components built at once (default: the number of CPUs)')
+    .option('--fail-fast', 'stop starting builds after the first failure')
+    .option(
+      '--token-file <file>',
+      'registry token (else STREAMSTRESS_REGISTRY_TOKEN, else the kubeconfig token)',
+    )
+    .option('--registry-user <name>', 'user name for the registry', 'streamstress')
+    .action(
+      async (options: {
+        component: string;
+        registry: string;
+        asOf?: string;
+        cacheDir?: string;
+        outputDir: string;
+        maxParallel?: string;
+        failFast?: boolean;
+        tokenFile?: string;
+        registryUser: string;
+      }) => {
+        parseRegistry(options.registry);
+        const maxParallel =
+          options.maxParallel === undefined ? undefined : Number(options.maxParallel);
+        if (maxParallel !== undefined && (!Number.isInteger(maxParallel) || maxParallel < 1)) {
+          throw new StreamstressError(
+            `--max-parallel is "${options.maxParallel}"; it must be a whole number above 0.`,
+            { exitCode: ExitCode.infrastructure },
+          );
+        }
+        const { config } = globals();
+        const result = await runBuildStage({
+          components: options.component,
+          registry: options.registry,
+          ...(config ? { componentsFile: config } : {}),
+          ...(options.asOf ? { asOf: options.asOf } : {}),
+          ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+          outputDir: options.outputDir,
+          ...(maxParallel ? { maxParallel } : {}),
+          ...(options.failFast ? { failFast: true } : {}),
+          username: options.registryUser,
+          token: async () => {
+            if (options.tokenFile) return readTokenFile(options.tokenFile);
+            if (process.env.STREAMSTRESS_REGISTRY_TOKEN)
+              return process.env.STREAMSTRESS_REGISTRY_TOKEN;
+            const token = (await cluster()).bearerToken();
+            if (!token)
+              throw new StreamstressError(
+                'No registry token: none of --token-file, STREAMSTRESS_REGISTRY_TOKEN or a kubeconfig token.',
+                { exitCode: ExitCode.infrastructure },
+              );
+            return token;
+          },
+          onProgress: progress,
+        });
+        const count = result.images.components.reduce((n, c) => n + c.images.length, 0);
+        io.stdout(
+          `Built ${count} images of ${result.images.components.map((c) => c.name).join(', ') || 'no component'}; every digest is in the registry. ${result.file}\n`,
+        );
+        for (const failure of result.failures) io.stdout(`failed: ${failure.error}\n`);
+        if (result.failures.length > 0) setExitCode(ExitCode.infrastructure);
+      },
+    );
 
   program
     .command('check')

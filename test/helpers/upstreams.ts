@@ -124,3 +124,44 @@ export function createUpstreamFixture(root: string): UpstreamFixture {
   const config = writeComponentsFile(root, { pipeline: pipeline.url, triggers: triggers.url });
   return { root, pipeline, triggers, config };
 }
+
+/**
+ * An upstream Go module with a main package per `cmd/<name>`, committed on `main`, tagged
+ * `v0.62.0` (annotated) and with `refs/pull/7/head` one commit ahead.
+ */
+export function createGoUpstream(
+  root: string,
+  name: string,
+  module: string,
+  commands: string[],
+  files: Record<string, string> = {},
+): Upstream {
+  const work = join(root, `${name}-work`);
+  mkdirSync(work, { recursive: true });
+  git(work, ['init', '--quiet', '--initial-branch=main']);
+  writeFileSync(join(work, 'go.mod'), `module ${module}\n\ngo 1.19\n`);
+  for (const [file, content] of Object.entries(files)) writeFileSync(join(work, file), content);
+  for (const command of commands) {
+    mkdirSync(join(work, 'cmd', command), { recursive: true });
+    writeFileSync(
+      join(work, 'cmd', command, 'main.go'),
+      `package main\n\nfunc main() { println("${name} ${command}") }\n`,
+    );
+  }
+  const commits: Record<string, string> = {};
+  git(work, ['add', '.']);
+  git(work, ['commit', '--quiet', '-m', 'initial'], {
+    GIT_AUTHOR_DATE: '2026-11-01T10:00:00Z',
+    GIT_COMMITTER_DATE: '2026-11-01T10:00:00Z',
+  });
+  commits['main'] = git(work, ['rev-parse', 'HEAD']);
+  git(work, ['tag', '--annotate', 'v0.62.0', '-m', 'release']);
+  commits['pr'] = commitAt(work, `${name} pull request`, '2026-11-02T10:00:00Z');
+  git(work, ['reset', '--quiet', '--hard', commits['main']]);
+  const bare = join(root, `${name}.git`);
+  git(root, ['clone', '--quiet', '--bare', work, bare]);
+  git(bare, ['update-ref', 'refs/pull/7/head', commits['pr']]);
+  const annotatedTagObject = git(bare, ['rev-parse', 'refs/tags/v0.62.0']);
+  rmSync(work, { recursive: true, force: true });
+  return { url: pathToFileURL(bare).href, bare, commits, annotatedTagObject };
+}

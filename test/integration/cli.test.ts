@@ -90,7 +90,7 @@ describe('the streamstress bundle', () => {
     expect(help.stdout).toContain('--no-auto-setup');
   });
 
-  it.each(['build', 'test', 'status', 'logs', 'publish'])(
+  it.each(['test', 'status', 'logs', 'publish'])(
     '%s says it is not built yet and exits 2',
     async (command) => {
       const run = await streamstress(command);

@@ -1,0 +1,235 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Git } from '../../src/adapters/git.js';
+import { buildComponents } from '../../src/build/build.js';
+import { ImagesSchema } from '../../src/build/images.js';
+import { manifestExists } from '../../src/build/registry.js';
+import { planFromRequest } from '../../src/plan/index.js';
+import { ROOT, runBundle } from '../helpers/cli.js';
+import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { createGoUpstream, tempDir, type Upstream } from '../helpers/upstreams.js';
+
+let registry: TestRegistry;
+let root: string;
+let config: string;
+let pipeline: Upstream;
+let triggers: Upstream;
+const PATH = process.env.PATH;
+
+beforeAll(async () => {
+  process.env.PATH = `${join(ROOT, 'test', 'stand-ins')}:${PATH}`;
+  registry = await startRegistry();
+  root = tempDir('build');
+  pipeline = createGoUpstream(root, 'pipeline', 'github.com/tektoncd/pipeline', [
+    'controller',
+    'webhook',
+    'events',
+    'resolvers',
+    'entrypoint',
+    'nop',
+    'sidecarlogresults',
+    'workingdirinit',
+  ]);
+  triggers = createGoUpstream(root, 'triggers', 'github.com/tektoncd/triggers', [
+    'controller',
+    'webhook',
+    'interceptors',
+    'eventlistenersink',
+  ]);
+  const chains = createGoUpstream(root, 'chains', 'github.com/tektoncd/chains', ['controller'], {
+    '.ko-fail': 'undefined: signing.NewSigner',
+  });
+  // The shipped components file, with the upstreams swapped for local ones.
+  config = join(root, 'components.toml');
+  writeFileSync(
+    config,
+    readFileSync(join(ROOT, 'config', 'components.toml'), 'utf8')
+      .replace('https://github.com/tektoncd/pipeline', pipeline.url)
+      .replace('https://github.com/tektoncd/triggers', triggers.url)
+      .replace('https://github.com/tektoncd/chains', chains.url),
+  );
+}, 60_000);
+
+afterAll(() => {
+  process.env.PATH = PATH;
+  registry?.stop();
+});
+
+async function build(
+  components: string,
+  extra: { failFast?: boolean; maxParallel?: number; token?: string } = {},
+) {
+  const cacheDir = join(root, 'cache');
+  const outputDir = tempDir('build-out');
+  const plan = await planFromRequest({ components, componentsFile: config, cacheDir });
+  const result = await buildComponents({
+    git: new Git(),
+    plan,
+    registry: {
+      host: registry.host,
+      namespace: 'tekton-upstream',
+      internal: 'image-registry.openshift-image-registry.svc:5000',
+    },
+    credentials: { username: registry.username, token: extra.token ?? registry.token },
+    cacheDir,
+    outputDir,
+    ...(extra.failFast ? { failFast: true } : {}),
+    ...(extra.maxParallel ? { maxParallel: extra.maxParallel } : {}),
+  });
+  return { ...result, outputDir, cacheDir };
+}
+
+describe('build-components with a stand-in ko and a real registry', () => {
+  it(
+    'builds the planned commits, maps pipeline 8 and triggers 4 IMAGE_* variables, and every digest is in the registry',
+    { timeout: 120_000 },
+    async () => {
+      const { images, failures, file, cacheDir } = await build('pipeline:v0.62.0,triggers:pr/7');
+      expect(failures).toEqual([]);
+      expect(ImagesSchema.parse(JSON.parse(readFileSync(file, 'utf8')))).toEqual({
+        ...images,
+        failures: [],
+      });
+      expect(images.components.map((c) => [c.name, c.commit, c.images.length])).toEqual([
+        ['pipeline', pipeline.commits['main'], 8],
+        ['triggers', triggers.commits['pr'], 4],
+      ]);
+      for (const image of images.components.flatMap((c) => c.images)) {
+        expect(await manifestExists(image.ref, registry)).toBe(true);
+        expect(image.internalRef).toBe(
+          image.ref.replace(registry.host, 'image-registry.openshift-image-registry.svc:5000'),
+        );
+      }
+      // Two components' `controller` land in different repositories.
+      const md5 = (path: string) => createHash('md5').update(path).digest('hex');
+      const catalog = await registry.catalog();
+      expect(catalog).toContain(
+        `tekton-upstream/controller-${md5('github.com/tektoncd/pipeline/cmd/controller')}`,
+      );
+      expect(catalog).toContain(
+        `tekton-upstream/controller-${md5('github.com/tektoncd/triggers/cmd/controller')}`,
+      );
+      const pipelineController = images.components[0]?.images.find(
+        (i) => i.env === 'IMAGE_PIPELINES_TEKTON_PIPELINES_CONTROLLER',
+      );
+      expect(pipelineController?.ref).toContain(
+        `/tekton-upstream/controller-${md5('github.com/tektoncd/pipeline/cmd/controller')}@sha256:`,
+      );
+      // The working tree is at the planned commit, fetched into the shared cache.
+      const tree = join(cacheDir, 'workspace', 'triggers');
+      expect(
+        execFileSync('git', ['-C', tree, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim(),
+      ).toBe(triggers.commits['pr']);
+    },
+  );
+
+  it(
+    'keeps the images of the components that built when one fails, and stops the rest with fail-fast',
+    { timeout: 120_000 },
+    async () => {
+      const carryOn = await build('pipeline,chains,triggers', { maxParallel: 1 });
+      expect(carryOn.images.components.map((c) => c.name)).toEqual(['pipeline', 'triggers']);
+      expect(carryOn.failures).toEqual([
+        {
+          component: 'chains',
+          error: expect.stringMatching(
+            /^chains: ko exited 1: Error: failed to build: undefined: signing\.NewSigner/,
+          ),
+        },
+      ]);
+      expect(readFileSync(join(carryOn.outputDir, 'logs', 'build-chains.log'), 'utf8')).toContain(
+        'undefined: signing.NewSigner',
+      );
+
+      const failFast = await build('chains,pipeline,triggers', { maxParallel: 1, failFast: true });
+      expect(failFast.images.components).toEqual([]);
+      expect(failFast.failures.map((f) => f.component)).toEqual(['chains', 'pipeline', 'triggers']);
+      expect(failFast.failures[1]?.error).toContain('fail-fast');
+    },
+  );
+
+  it(
+    'reports a registry that refuses the push, and never leaves the token behind',
+    { timeout: 120_000 },
+    async () => {
+      const refused = await build('triggers', { token: 'wrong-token' });
+      expect(refused.failures[0]?.error).toMatch(/triggers: ko exited 1: .*401/);
+      const good = await build('triggers');
+      const files = readdirSync(good.outputDir, { recursive: true })
+        .map(String)
+        .filter((f) => existsSync(join(good.outputDir, f)) && !f.endsWith('logs'));
+      for (const file of files) {
+        if (file === 'logs') continue;
+        const path = join(good.outputDir, file);
+        try {
+          expect(readFileSync(path, 'utf8')).not.toContain(registry.token);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EISDIR') throw error;
+        }
+      }
+      expect(
+        readdirSync(process.env.RUNNER_TEMP ?? '/tmp').filter((d) =>
+          d.startsWith('streamstress-docker-'),
+        ),
+      ).toEqual([]);
+    },
+  );
+});
+
+describe('streamstress build, as the CLI bundle', () => {
+  it(
+    'writes plan.json and an images.json whose every digest is in the registry',
+    { timeout: 120_000 },
+    async () => {
+      const out = tempDir('build-cli');
+      const tokenFile = join(out, 'token');
+      writeFileSync(tokenFile, `${registry.token}\n`, { mode: 0o600 });
+      const env = { PATH: process.env.PATH ?? '', HOME: root };
+      const run = await runBundle(
+        'cli',
+        [
+          '--config',
+          config,
+          'build',
+          '--component',
+          'pipeline,triggers',
+          '--registry',
+          `${registry.host}/tekton-upstream`,
+          '--token-file',
+          tokenFile,
+          '--registry-user',
+          registry.username,
+          '--output-dir',
+          out,
+          '--cache-dir',
+          join(root, 'cache'),
+        ],
+        env,
+      );
+      expect(run.stderr).toMatch(/pipeline: built in/);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(
+        /^Built 12 images of pipeline, triggers; every digest is in the registry\./,
+      );
+      const images = ImagesSchema.parse(JSON.parse(readFileSync(join(out, 'images.json'), 'utf8')));
+      expect(images.components.flatMap((c) => c.images.map((i) => i.env))).toHaveLength(12);
+      for (const image of images.components.flatMap((c) => c.images))
+        expect(await manifestExists(image.ref, registry)).toBe(true);
+      expect(existsSync(join(out, 'plan.json'))).toBe(true);
+      expect(run.stdout + run.stderr).not.toContain(registry.token);
+    },
+  );
+
+  it('exits 2 on a registry that is not host/namespace, before building anything', async () => {
+    const run = await runBundle(
+      'cli',
+      ['--config', config, 'build', '--component', 'pipeline', '--registry', 'https://x'],
+      { PATH: process.env.PATH ?? '', HOME: root },
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--registry "https://x" is not host/namespace.');
+  });
+});
