@@ -155,7 +155,7 @@ async function apply(
     ).changes;
     patched.push('csv');
     progress(`patched ${changes.length} IMAGE_* values in CSV ${csv.metadata.name}`);
-    // Restoring also clears what an earlier fallback left on the Deployment.
+    // OLM should carry the change to the operator Deployment; see whether it does in time.
     const propagated = await waitFor(
       kube,
       [resourcePath('apps', 'v1', 'deployments', operatorNamespace)],
