@@ -12,7 +12,7 @@ import { startControllers } from '../testbed/controllers.js';
 import { startConcurrentWriter, startFaultProxy, type FaultProxy } from '../testbed/faults.js';
 import { Kube, resourcePath, type KubeObject } from '../testbed/kube.js';
 import type { TestbedSettings } from '../testbed/objects.js';
-import { CSV_NAME, OPERATOR_NAMESPACE } from '../testbed/release.js';
+import { CSV_PATH, OPERATOR_DEPLOYMENT_PATH } from '../testbed/release.js';
 import { removeTestbedDir, startTestbed, type Testbed } from '../testbed/testbed.js';
 import { installOperator, setTestbedSettings } from '../testbed/install.js';
 
@@ -39,20 +39,8 @@ type Deployment = KubeObject & {
   spec: { template: { spec: { containers: { name: string; args?: string[]; env?: Env }[] } } };
 };
 
-const csvPath = resourcePath(
-  'operators.coreos.com',
-  'v1alpha1',
-  'clusterserviceversions',
-  OPERATOR_NAMESPACE,
-  CSV_NAME,
-);
-const operatorPath = resourcePath(
-  'apps',
-  'v1',
-  'deployments',
-  OPERATOR_NAMESPACE,
-  OPERATOR.deployment,
-);
+const csvPath = CSV_PATH;
+const operatorPath = OPERATOR_DEPLOYMENT_PATH;
 
 const csvEnv = async (): Promise<Map<string, string>> => {
   const csv = await kube.get<Csv>(csvPath);

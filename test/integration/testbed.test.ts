@@ -7,10 +7,11 @@ import { TESTBED_KINDS } from '../testbed/crds.js';
 import { Kube, KubeError, resourcePath, type KubeObject } from '../testbed/kube.js';
 import type { TestbedSettings } from '../testbed/objects.js';
 import {
-  CSV_NAME,
   OPERATOR_CONTAINER,
   OPERATOR_NAMESPACE,
   TARGET_NAMESPACE,
+  CSV_PATH,
+  OPERATOR_DEPLOYMENT_PATH,
 } from '../testbed/release.js';
 import { removeTestbedDir, startTestbed, type Testbed } from '../testbed/testbed.js';
 import { eventually } from '../helpers/eventually.js';
@@ -41,20 +42,8 @@ type Csv = KubeObject & {
 };
 type Condition = { type: string; status: string };
 
-const csvPath = resourcePath(
-  'operators.coreos.com',
-  'v1alpha1',
-  'clusterserviceversions',
-  OPERATOR_NAMESPACE,
-  CSV_NAME,
-);
-const operatorPath = resourcePath(
-  'apps',
-  'v1',
-  'deployments',
-  OPERATOR_NAMESPACE,
-  'openshift-pipelines-operator',
-);
+const csvPath = CSV_PATH;
+const operatorPath = OPERATOR_DEPLOYMENT_PATH;
 const setsPath = resourcePath('operator.tekton.dev', 'v1alpha1', 'tektoninstallersets');
 
 const setSettings = (change: Partial<TestbedSettings>) => setTestbedSettings(kube, change);

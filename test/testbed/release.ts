@@ -33,6 +33,8 @@ export const OPERATOR_VERSION = '1.21.0';
 export const CSV_NAME = `openshift-pipelines-operator-rh.v${OPERATOR_VERSION}`;
 export const OPERATOR_DEPLOYMENT = 'openshift-pipelines-operator';
 export const OPERATOR_CONTAINER = 'openshift-pipelines-operator-lifecycle';
+export const CSV_PATH = `/apis/operators.coreos.com/v1alpha1/namespaces/${OPERATOR_NAMESPACE}/clusterserviceversions/${CSV_NAME}`;
+export const OPERATOR_DEPLOYMENT_PATH = `/apis/apps/v1/namespaces/${OPERATOR_NAMESPACE}/deployments/${OPERATOR_DEPLOYMENT}`;
 
 export const RELEASE: ComponentRelease[] = [
   {
