@@ -21,3 +21,13 @@ export function parseStrategy(text: string): Strategy {
     hint: 'auto patches the CSV and falls back to the Deployment; csv and deployment patch only that.',
   });
 }
+
+export function parsePositiveInteger(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new StreamstressError(`${name} is "${text}"; it must be a whole number above 0.`, {
+      exitCode: ExitCode.infrastructure,
+    });
+  }
+  return value;
+}

@@ -1,9 +1,16 @@
 import * as core from '@actions/core';
-import { notBuiltYet } from '../errors.js';
+import { ExitCode, StreamstressError } from '../errors.js';
+import { Git } from '../adapters/git.js';
+import { connectToCluster } from '../adapters/kube.js';
+import { buildComponents } from '../build/build.js';
+import { parseRegistry } from '../build/stage.js';
+import { INTERNAL_REGISTRY } from '../cluster/setup.js';
+import { defaultCacheDir } from '../plan/as-of.js';
+import { parsePositiveInteger } from '../input.js';
 import { planFromRequest, planRows } from '../plan/index.js';
 import { booleanInput, escapeHtml, optionalInput } from './run-action.js';
 
-/** build-components: resolve the plan; with dry-run, publish it and stop there. */
+/** build-components: resolve the plan (with dry-run, publish it and stop there), then build and push. */
 export async function buildComponentsAction(): Promise<void> {
   const dryRun = booleanInput('dry-run');
   const componentsFile = optionalInput('components-file');
@@ -25,5 +32,50 @@ export async function buildComponentsAction(): Promise<void> {
   core.info(
     `Planned ${plan.components.map((c) => `${c.name}@${c.commit.slice(0, 12)}`).join(', ')}`,
   );
-  if (!dryRun) throw notBuiltYet('build');
+  if (dryRun) return;
+
+  const registryInput = optionalInput('registry');
+  if (!registryInput) {
+    throw new StreamstressError('Input registry is empty: there is nowhere to push.', {
+      exitCode: ExitCode.infrastructure,
+      hint: 'Pass the registry-route output of setup-cluster as registry.',
+    });
+  }
+  const { host, namespace } = parseRegistry(
+    `${registryInput}/${core.getInput('image-namespace') || 'tekton-upstream'}`,
+  );
+  const token =
+    optionalInput('registry-token') ??
+    process.env.STREAMSTRESS_REGISTRY_TOKEN ??
+    (await connectToCluster()).bearerToken();
+  if (!token)
+    throw new StreamstressError(
+      'No registry token: registry-token is empty and the kubeconfig has no bearer token.',
+      { exitCode: ExitCode.infrastructure },
+    );
+  core.setSecret(token);
+  const maxParallel = optionalInput('max-parallel');
+  const outputDir = core.getInput('output-dir') || 'test-output';
+  const result = await buildComponents({
+    git: new Git(),
+    plan,
+    registry: { host, namespace, internal: INTERNAL_REGISTRY },
+    credentials: { username: core.getInput('registry-user') || 'streamstress', token },
+    cacheDir: defaultCacheDir(),
+    outputDir,
+    ...(maxParallel ? { maxParallel: parsePositiveInteger('max-parallel', maxParallel) } : {}),
+    failFast: booleanInput('fail-fast'),
+    onProgress: (message) => core.info(message),
+  });
+  core.setOutput('images', JSON.stringify(result.images));
+  core.setOutput('images-file', result.file);
+  if (result.failures.length > 0) {
+    throw new StreamstressError(
+      `${result.failures.length} component(s) did not build; the images of the others are in the images output:`,
+      {
+        exitCode: ExitCode.infrastructure,
+        problems: result.failures.map((f) => f.error),
+      },
+    );
+  }
 }

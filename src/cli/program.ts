@@ -8,7 +8,7 @@ import { checkPrerequisites, checksPass, formatCheckLine } from '../cluster/chec
 import { runProgram } from '../adapters/exec.js';
 import { runDeployStage } from '../cluster/stages.js';
 import { parseRegistry, readTokenFile, runBuildStage } from '../build/stage.js';
-import { parseSeconds, parseStrategy } from '../input.js';
+import { parsePositiveInteger, parseSeconds, parseStrategy } from '../input.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -147,13 +147,9 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
       }) => {
         parseRegistry(options.registry);
         const maxParallel =
-          options.maxParallel === undefined ? undefined : Number(options.maxParallel);
-        if (maxParallel !== undefined && (!Number.isInteger(maxParallel) || maxParallel < 1)) {
-          throw new StreamstressError(
-            `--max-parallel is "${options.maxParallel}"; it must be a whole number above 0.`,
-            { exitCode: ExitCode.infrastructure },
-          );
-        }
+          options.maxParallel === undefined
+            ? undefined
+            : parsePositiveInteger('--max-parallel', options.maxParallel);
         const { config } = globals();
         const result = await runBuildStage({
           components: options.component,

@@ -66,12 +66,12 @@ describe('build-components, run as the Actions runner runs it', () => {
     expect(run.stdout).toContain('::error::Input dry-run is "yes"; it must be true or false.');
   });
 
-  it('without dry-run, still outputs the plan, then says the build stage is not built yet', async () => {
+  it('without dry-run and without a registry, outputs the plan, then says where to push is missing', async () => {
     const step = runnerEnv({ components: 'pipeline', 'components-file': config });
     const run = await runBundle('build-components', [], step.env);
     expect(run.code).toBe(2);
     expect(readOutputs(step.output).plan).toContain(pipeline.commits['main-4']);
-    expect(run.stdout).toContain('::error::The build stage is not built yet');
+    expect(run.stdout).toContain('::error::Input registry is empty: there is nowhere to push.');
   });
 
   it.each(['run-release-tests', 'publish-dashboard'])(

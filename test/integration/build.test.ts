@@ -9,6 +9,7 @@ import { ImagesSchema } from '../../src/build/images.js';
 import { manifestExists } from '../../src/build/registry.js';
 import { planFromRequest } from '../../src/plan/index.js';
 import { ROOT, runBundle } from '../helpers/cli.js';
+import { readOutputs, runnerEnv } from '../helpers/runner.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { createGoUpstream, tempDir, type Upstream } from '../helpers/upstreams.js';
 
@@ -231,5 +232,54 @@ describe('streamstress build, as the CLI bundle', () => {
     );
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--registry "https://x" is not host/namespace.');
+  });
+});
+
+describe('build-components, as the Actions runner runs it', () => {
+  it(
+    'builds, pushes and outputs images.json, with the token masked',
+    { timeout: 120_000 },
+    async () => {
+      const step = runnerEnv({
+        components: 'pipeline:v0.62.0\ntriggers',
+        'components-file': config,
+        registry: registry.host,
+        'registry-token': registry.token,
+        'registry-user': registry.username,
+        'output-dir': tempDir('build-action'),
+      });
+      const run = await runBundle('build-components', [], {
+        ...step.env,
+        PATH: process.env.PATH ?? '',
+      });
+      expect(run.stdout).not.toContain('::error');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`::add-mask::${registry.token}`);
+      const outputs = readOutputs(step.output);
+      const images = ImagesSchema.parse(JSON.parse(outputs.images ?? ''));
+      expect(images.components.flatMap((c) => c.images)).toHaveLength(12);
+      expect(outputs['images-file']).toMatch(/images\.json$/);
+      for (const image of images.components.flatMap((c) => c.images))
+        expect(await manifestExists(image.ref, registry)).toBe(true);
+      expect(readFileSync(step.output, 'utf8')).not.toContain(registry.token);
+    },
+  );
+
+  it('refuses a max-parallel that is not a whole number', async () => {
+    const step = runnerEnv({
+      components: 'triggers',
+      'components-file': config,
+      registry: registry.host,
+      'registry-token': registry.token,
+      'max-parallel': 'lots',
+    });
+    const run = await runBundle('build-components', [], {
+      ...step.env,
+      PATH: process.env.PATH ?? '',
+    });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain(
+      '::error::max-parallel is "lots"; it must be a whole number above 0.',
+    );
   });
 });
