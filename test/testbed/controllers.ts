@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { coalesce } from '../../src/cluster/watch.js';
 import { Kube, KubeError, resourcePath, type KubeObject } from './kube.js';
 import { parseSettings, SETTINGS, type TestbedSettings } from './objects.js';
 import {
@@ -62,14 +61,28 @@ async function loop(
   reconcile: () => Promise<void>,
   resyncMs = 300,
 ): Promise<void> {
-  const { trigger, idle } = coalesce(async () => {
-    try {
-      await reconcile();
-    } catch (error) {
-      // Conflicts and objects deleted under our feet are normal; the next pass catches up.
-      if (process.env.TESTBED_DEBUG) console.error(error);
+  let running = false;
+  let again = false;
+  const trigger = () => {
+    if (signal.aborted) return;
+    if (running) {
+      again = true;
+      return;
     }
-  }, signal);
+    running = true;
+    void (async () => {
+      do {
+        again = false;
+        try {
+          await reconcile();
+        } catch (error) {
+          // Conflicts and objects deleted under our feet are normal; the next pass catches up.
+          if (process.env.TESTBED_DEBUG) console.error(error);
+        }
+      } while (again && !signal.aborted);
+      running = false;
+    })();
+  };
   for (const path of watches) void kube.watch(path, { onEvent: trigger, onList: trigger }, signal);
   const timer = setInterval(trigger, resyncMs);
   trigger();
@@ -77,7 +90,7 @@ async function loop(
     signal.addEventListener('abort', () => resolve(), { once: true }),
   );
   clearInterval(timer);
-  await idle();
+  while (running) await new Promise((r) => setTimeout(r, 20));
 }
 
 async function settings(kube: Kube): Promise<TestbedSettings> {
