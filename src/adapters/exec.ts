@@ -10,6 +10,8 @@ export interface ProgramOptions {
   cwd?: string;
   /** Added to the current environment (not a replacement for it). */
   env?: Record<string, string>;
+  /** Receives stdout and stderr as they arrive, for live logs. */
+  onOutput?: (chunk: Buffer) => void;
 }
 
 /**
@@ -24,11 +26,29 @@ export type RunProgram = (
 
 export const runProgram: RunProgram = async (file, args, options = {}) => {
   const env = { ...(process.env as Record<string, string>), ...options.env };
+  const onOutput = options.onOutput;
   const result = await getExecOutput(file, [...args], {
     cwd: options.cwd,
     env,
     silent: true,
     ignoreReturnCode: true,
+    ...(onOutput ? { listeners: { stdout: onOutput, stderr: onOutput } } : {}),
   });
   return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
 };
+
+/** The first line a program prints for its version arguments, or undefined when it is absent. */
+export async function programVersion(
+  run: RunProgram,
+  file: string,
+  args: readonly string[],
+): Promise<string | undefined> {
+  try {
+    const result = await run(file, args);
+    return result.exitCode === 0
+      ? (result.stdout || result.stderr).trim().split('\n')[0]
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

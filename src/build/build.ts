@@ -1,5 +1,5 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode, StreamstressError } from '../errors.js';
@@ -7,7 +7,8 @@ import type { Git } from '../adapters/git.js';
 import { runProgram, type RunProgram } from '../adapters/exec.js';
 import type { Plan, PlannedComponent } from '../plan/plan.js';
 import type { Images } from './images.js';
-import { manifestExists, writeDockerConfig } from './registry.js';
+import { containerCommands, digestFromDockerPush, findContainerTool } from './container.js';
+import { manifestExists, registryBaseUrl, writeDockerConfig } from './registry.js';
 import { checkoutPlanned } from './sources.js';
 
 export interface BuildOptions {
@@ -109,57 +110,29 @@ export async function buildComponents(options: BuildOptions): Promise<BuildResul
   return { images, failures, file };
 }
 
+interface BuildContext extends BuildOptions {
+  run: RunProgram;
+  dockerConfig: string;
+  log: string;
+}
+
 async function buildOne(
   component: PlannedComponent,
-  options: BuildOptions & { run: RunProgram; dockerConfig: string; log: string },
+  options: BuildContext,
 ): Promise<Images['components'][number]> {
-  if (component.build !== 'ko')
-    throw new StreamstressError(
-      `${component.name}: ${component.build} builds are not supported yet.`,
-      { exitCode: ExitCode.infrastructure },
-    );
   const tree = await checkoutPlanned(options.git, component, {
     cacheDir: options.cacheDir,
     workspace: join(options.cacheDir, 'workspace'),
   });
-  const importPaths = component.images.map((i) => i.importPath ?? '');
-  const repository = `${options.registry.host}/${options.registry.namespace}`;
-  const args = [
-    'build',
-    '--sbom=none',
-    `--tags=${component.commit.slice(0, 12)},latest`,
-    ...importPaths,
-  ];
-  const result = await options.run('ko', args, {
-    cwd: tree,
-    env: {
-      KO_DOCKER_REPO: repository,
-      GOFLAGS: '-mod=vendor',
-      DOCKER_CONFIG: options.dockerConfig,
-    },
-  });
   const log = createWriteStream(options.log);
-  log.write(
-    `$ KO_DOCKER_REPO=${repository} GOFLAGS=-mod=vendor ko ${args.join(' ')}\n${result.stderr}${result.stdout}\n(exit ${result.exitCode})\n`,
-  );
-  log.end();
-  if (result.exitCode !== 0) {
-    const last = result.stderr.trim().split('\n').slice(-3).join(' | ');
-    throw new StreamstressError(
-      `${component.name}: ko exited ${result.exitCode}: ${last} (log: ${options.log})`,
-      { exitCode: ExitCode.infrastructure },
-    );
-  }
-  // ko prints one reference per import path, in order.
-  const refs = result.stdout
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => /@sha256:[0-9a-f]{64}$/.test(l));
-  if (refs.length !== importPaths.length) {
-    throw new StreamstressError(
-      `${component.name}: ko printed ${refs.length} image references for ${importPaths.length} import paths (log: ${options.log}).`,
-      { exitCode: ExitCode.infrastructure },
-    );
+  let refs: string[];
+  try {
+    refs =
+      component.build === 'ko'
+        ? await koBuild(component, tree, options, log)
+        : await containerBuild(component, tree, options, log);
+  } finally {
+    await new Promise((resolve) => log.end(resolve));
   }
   const images = component.images.map((image, index) => {
     const ref = refs[index] ?? '';
@@ -185,4 +158,126 @@ async function buildOne(
     commit: component.commit,
     images,
   };
+}
+
+/** Runs one build step with its output streamed into the component's log as it arrives. */
+async function logged(
+  component: PlannedComponent,
+  options: BuildContext,
+  log: WriteStream,
+  step: { file: string; args: string[]; cwd: string; env: Record<string, string>; shown: string },
+) {
+  log.write(`$ ${step.shown}\n`);
+  const result = await options.run(step.file, step.args, {
+    cwd: step.cwd,
+    env: step.env,
+    onOutput: (chunk) => log.write(chunk),
+  });
+  log.write(`(exit ${result.exitCode})\n`);
+  if (result.exitCode !== 0) {
+    // The last error line says what went wrong; progress lines around it do not.
+    const lines = `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => l.trim());
+    const last = lines.findLast((l) => /error/i.test(l)) ?? lines.at(-1) ?? '(no output)';
+    throw new StreamstressError(
+      `${component.name}: ${step.file} exited ${result.exitCode}: ${last} (log: ${options.log})`,
+      { exitCode: ExitCode.infrastructure },
+    );
+  }
+  return result;
+}
+
+/** One `ko build` for all the component's import paths; ko prints one reference per path, in order. */
+async function koBuild(
+  component: PlannedComponent,
+  tree: string,
+  options: BuildContext,
+  log: WriteStream,
+): Promise<string[]> {
+  const importPaths = component.images.map((i) => i.importPath ?? '');
+  const repository = `${options.registry.host}/${options.registry.namespace}`;
+  const args = [
+    'build',
+    '--sbom=none',
+    `--tags=${component.commit.slice(0, 12)},latest`,
+    ...importPaths,
+  ];
+  const result = await logged(component, options, log, {
+    file: 'ko',
+    args,
+    cwd: tree,
+    env: { KO_DOCKER_REPO: repository, GOFLAGS: '-mod=vendor', DOCKER_CONFIG: options.dockerConfig },
+    shown: `KO_DOCKER_REPO=${repository} GOFLAGS=-mod=vendor ko ${args.join(' ')}`,
+  });
+  const refs = result.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /@sha256:[0-9a-f]{64}$/.test(l));
+  if (refs.length !== importPaths.length) {
+    throw new StreamstressError(
+      `${component.name}: ko printed ${refs.length} image references for ${importPaths.length} import paths (log: ${options.log}).`,
+      { exitCode: ExitCode.infrastructure },
+    );
+  }
+  return refs;
+}
+
+/** A Dockerfile build with podman, docker or buildah, pushed under the commit and `latest`. */
+async function containerBuild(
+  component: PlannedComponent,
+  tree: string,
+  options: BuildContext,
+  log: WriteStream,
+): Promise<string[]> {
+  const tool = await findContainerTool(options.run);
+  if (!tool) {
+    throw new StreamstressError(
+      `${component.name}: building it needs podman, docker or buildah, and none is on PATH.`,
+      {
+        exitCode: ExitCode.infrastructure,
+        hint: 'Install podman (or docker), or leave this component out of --components.',
+      },
+    );
+  }
+  const repository = `${options.registry.host}/${options.registry.namespace}/${component.name}`;
+  const refs: string[] = [];
+  for (const image of component.images) {
+    const digestFile = join(options.dockerConfig, `${component.name}.digest`);
+    const commands = containerCommands(tool.name, {
+      dockerfile: image.dockerfile ?? 'Dockerfile',
+      context: '.',
+      tags: [`${repository}:${component.commit.slice(0, 12)}`, `${repository}:latest`],
+      digestFile,
+      tls: registryBaseUrl(options.registry.host).startsWith('https:'),
+    });
+    // podman and buildah read REGISTRY_AUTH_FILE, docker reads DOCKER_CONFIG: the same file.
+    const env = {
+      DOCKER_CONFIG: options.dockerConfig,
+      REGISTRY_AUTH_FILE: join(options.dockerConfig, 'config.json'),
+    };
+    const step = (args: string[]) => ({
+      file: tool.name,
+      args,
+      cwd: tree,
+      env,
+      shown: `${tool.name} ${args.join(' ')}`,
+    });
+    await logged(component, options, log, step(commands.build));
+    let digest: string | undefined;
+    for (const [index, push] of commands.push.entries()) {
+      const result = await logged(component, options, log, step(push));
+      if (index > 0) continue;
+      digest =
+        tool.name === 'docker'
+          ? digestFromDockerPush(result.stdout)
+          : (await readFile(digestFile, 'utf8').catch(() => '')).trim();
+    }
+    if (!digest || !/^sha256:[0-9a-f]{64}$/.test(digest)) {
+      throw new StreamstressError(
+        `${component.name}: ${tool.name} push did not report the pushed digest (log: ${options.log}).`,
+        { exitCode: ExitCode.infrastructure },
+      );
+    }
+    refs.push(`${repository}@${digest}`);
+  }
+  return refs;
 }

@@ -1,3 +1,4 @@
+import { ExitCode, StreamstressError } from '../errors.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,8 +50,42 @@ export async function manifestExists(
     method: 'HEAD',
     headers: {
       Accept: MANIFEST_TYPES,
-      Authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.token}`).toString('base64')}`,
+      Authorization: basicAuth(credentials),
     },
   });
   return response.ok;
+}
+
+/** The digest a tag points at (`host/repository:tag`), or undefined when there is no such tag. */
+export async function tagDigest(
+  reference: string,
+  credentials: { username: string; token: string },
+): Promise<string | undefined> {
+  const slash = reference.indexOf('/');
+  const colon = reference.lastIndexOf(':');
+  const host = reference.slice(0, slash);
+  const repository = reference.slice(slash + 1, colon);
+  const tag = reference.slice(colon + 1);
+  const response = await fetch(`${registryBaseUrl(host)}/v2/${repository}/manifests/${tag}`, {
+    method: 'HEAD',
+    headers: { Accept: MANIFEST_TYPES, Authorization: basicAuth(credentials) },
+  });
+  if (response.status === 404) return undefined;
+  if (!response.ok) {
+    throw new StreamstressError(
+      `The registry ${host} answered ${response.status} for ${repository}:${tag}.`,
+      {
+        exitCode: ExitCode.infrastructure,
+        hint:
+          response.status === 401 || response.status === 403
+            ? 'Check the registry token: it must be allowed to pull from this namespace.'
+            : 'Check that the registry is reachable.',
+      },
+    );
+  }
+  return response.headers.get('docker-content-digest') ?? undefined;
+}
+
+function basicAuth(credentials: { username: string; token: string }): string {
+  return `Basic ${Buffer.from(`${credentials.username}:${credentials.token}`).toString('base64')}`;
 }

@@ -1,5 +1,6 @@
 import { KubeError, resourcePath, type KubeClient } from '../adapters/kube.js';
-import type { RunProgram } from '../adapters/exec.js';
+import { programVersion, type RunProgram } from '../adapters/exec.js';
+import { findContainerTool } from '../build/container.js';
 import { OPERATOR, type Csv } from './operator.js';
 
 export interface CheckLine {
@@ -113,18 +114,8 @@ export async function checkPrerequisites(options: {
   imageNamespace?: string;
 }): Promise<CheckLine[]> {
   const lines: CheckLine[] = [];
-  const version = async (name: string, args: string[]) => {
-    try {
-      const result = await options.run(name, args);
-      return result.exitCode === 0
-        ? (result.stdout || result.stderr).trim().split('\n')[0]
-        : undefined;
-    } catch {
-      return undefined;
-    }
-  };
   for (const tool of TOOLS) {
-    const found = await version(tool.name, tool.args);
+    const found = await programVersion(options.run, tool.name, tool.args);
     lines.push({
       status: found ? 'ok' : 'missing',
       what: tool.name,
@@ -132,12 +123,11 @@ export async function checkPrerequisites(options: {
       hard: tool.hard,
     });
   }
-  const containerTool =
-    (await version('podman', ['--version'])) ?? (await version('docker', ['--version']));
+  const containerTool = await findContainerTool(options.run);
   lines.push({
     status: containerTool ? 'ok' : 'warning',
-    what: 'podman or docker',
-    detail: containerTool ?? 'neither is on PATH (needed only for the console plugin)',
+    what: 'podman, docker or buildah',
+    detail: containerTool?.version ?? 'none is on PATH (needed only for the console plugin)',
     hard: false,
   });
 

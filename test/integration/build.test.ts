@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Git } from '../../src/adapters/git.js';
 import { buildComponents } from '../../src/build/build.js';
 import { ImagesSchema } from '../../src/build/images.js';
-import { manifestExists } from '../../src/build/registry.js';
+import { manifestExists, tagDigest } from '../../src/build/registry.js';
 import { planFromRequest } from '../../src/plan/index.js';
 import { ROOT, runBundle } from '../helpers/cli.js';
 import { readOutputs, runnerEnv } from '../helpers/runner.js';
@@ -16,6 +16,7 @@ import { createGoUpstream, tempDir, type Upstream } from '../helpers/upstreams.j
 let registry: TestRegistry;
 let root: string;
 let config: string;
+let brokenConfig: string;
 let pipeline: Upstream;
 let triggers: Upstream;
 const PATH = process.env.PATH;
@@ -43,6 +44,27 @@ beforeAll(async () => {
   const chains = createGoUpstream(root, 'chains', 'github.com/tektoncd/chains', ['controller'], {
     '.ko-fail': 'undefined: signing.NewSigner',
   });
+  const results = createGoUpstream(
+    root,
+    'results',
+    'github.com/tektoncd/results',
+    ['api', 'watcher', 'retention-policy-agent'],
+    { '.ko-sleep': '3' },
+  );
+  const consolePlugin = createGoUpstream(
+    root,
+    'console-plugin',
+    'github.com/openshift-pipelines/console-plugin',
+    [],
+    { Dockerfile: 'FROM registry.access.redhat.com/ubi9/nginx-124\nCOPY dist /opt/app-root/src\n' },
+  );
+  const brokenPlugin = createGoUpstream(
+    root,
+    'console-plugin-broken',
+    'github.com/openshift-pipelines/console-plugin',
+    [],
+    { Dockerfile: 'FROM registry.access.redhat.com/ubi9/nginx-124\nRUN false\n' },
+  );
   // The shipped components file, with the upstreams swapped for local ones.
   config = join(root, 'components.toml');
   writeFileSync(
@@ -50,7 +72,14 @@ beforeAll(async () => {
     readFileSync(join(ROOT, 'config', 'components.toml'), 'utf8')
       .replace('https://github.com/tektoncd/pipeline', pipeline.url)
       .replace('https://github.com/tektoncd/triggers', triggers.url)
-      .replace('https://github.com/tektoncd/chains', chains.url),
+      .replace('https://github.com/tektoncd/chains', chains.url)
+      .replace('https://github.com/tektoncd/results', results.url)
+      .replace('https://github.com/openshift-pipelines/console-plugin', consolePlugin.url),
+  );
+  brokenConfig = join(root, 'components-broken.toml');
+  writeFileSync(
+    brokenConfig,
+    readFileSync(config, 'utf8').replace(consolePlugin.url, brokenPlugin.url),
   );
 }, 60_000);
 
@@ -61,11 +90,21 @@ afterAll(() => {
 
 async function build(
   components: string,
-  extra: { failFast?: boolean; maxParallel?: number; token?: string } = {},
+  extra: {
+    failFast?: boolean;
+    maxParallel?: number;
+    token?: string;
+    componentsFile?: string;
+    outputDir?: string;
+  } = {},
 ) {
   const cacheDir = join(root, 'cache');
-  const outputDir = tempDir('build-out');
-  const plan = await planFromRequest({ components, componentsFile: config, cacheDir });
+  const outputDir = extra.outputDir ?? tempDir('build-out');
+  const plan = await planFromRequest({
+    components,
+    componentsFile: extra.componentsFile ?? config,
+    cacheDir,
+  });
   const result = await buildComponents({
     git: new Git(),
     plan,
@@ -176,6 +215,81 @@ describe('build-components with a stand-in ko and a real registry', () => {
           d.startsWith('streamstress-docker-'),
         ),
       ).toEqual([]);
+    },
+  );
+});
+
+/** A PATH holding only the system's programs and stand-ins linked under the names given. */
+function pathWith(tools: Record<string, string>): string {
+  const dir = tempDir('path');
+  for (const [name, standIn] of Object.entries(tools))
+    symlinkSync(join(ROOT, 'test', 'stand-ins', standIn), join(dir, name));
+  return `${dir}:/usr/bin:/bin`;
+}
+
+describe('the console plugin, built from its Dockerfile', () => {
+  afterEach(() => {
+    process.env.PATH = `${join(ROOT, 'test', 'stand-ins')}:${PATH}`;
+  });
+
+  for (const tool of ['podman', 'docker', 'buildah']) {
+    it(`builds and pushes it with ${tool}, by digest and under the commit`, async () => {
+      process.env.PATH = pathWith({ [tool]: 'podman' });
+      const { images, failures, outputDir } = await build('console-plugin');
+      expect(failures).toEqual([]);
+      const [image] = images.components[0]?.images ?? [];
+      expect(image?.env).toBe('IMAGE_PIPELINES_CONSOLE_PLUGIN');
+      expect(image?.ref).toMatch(
+        new RegExp(`^${registry.host}/tekton-upstream/console-plugin@sha256:[0-9a-f]{64}$`),
+      );
+      expect(await manifestExists(image?.ref ?? '', registry)).toBe(true);
+      const commit = images.components[0]?.commit.slice(0, 12) ?? '';
+      expect(
+        await tagDigest(`${registry.host}/tekton-upstream/console-plugin:${commit}`, registry),
+      ).toBe(image?.ref.split('@')[1]);
+      const log = readFileSync(join(outputDir, 'logs', 'build-console-plugin.log'), 'utf8');
+      expect(log).toContain(`$ ${tool} build --file Dockerfile`);
+      expect(log).not.toContain(registry.token);
+    });
+  }
+
+  it('names the failing step and keeps the log when the Dockerfile does not build', async () => {
+    const { images, failures, outputDir } = await build('console-plugin', {
+      componentsFile: brokenConfig,
+    });
+    expect(images.components).toEqual([]);
+    expect(failures[0]?.error).toMatch(
+      /^console-plugin: podman exited 125: .*building at STEP "RUN false"/,
+    );
+    expect(failures[0]?.error).toContain(join(outputDir, 'logs', 'build-console-plugin.log'));
+  });
+
+  it('says what to install when none of podman, docker and buildah is on PATH', async () => {
+    process.env.PATH = pathWith({ ko: 'ko' });
+    const { failures } = await build('console-plugin');
+    expect(failures[0]?.error).toBe(
+      'console-plugin: building it needs podman, docker or buildah, and none is on PATH.',
+    );
+  });
+});
+
+describe('build logs', () => {
+  it(
+    "stream each build's output into its log file while the build runs",
+    { timeout: 60_000 },
+    async () => {
+      const outputDir = tempDir('build-out');
+      const log = join(outputDir, 'logs', 'build-results.log');
+      let finished = false;
+      const running = build('results', { outputDir }).finally(() => {
+        finished = true;
+      });
+      // The stand-in ko logs "Using base" and then works for 3 s before it exits.
+      while (!finished && !(existsSync(log) && readFileSync(log, 'utf8').includes('Using base')))
+        await new Promise((r) => setTimeout(r, 50));
+      expect(finished).toBe(false);
+      const { failures } = await running;
+      expect(failures).toEqual([]);
     },
   );
 });
