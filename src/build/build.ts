@@ -205,7 +205,11 @@ async function koBuild(
     file: 'ko',
     args,
     cwd: tree,
-    env: { KO_DOCKER_REPO: repository, GOFLAGS: '-mod=vendor', DOCKER_CONFIG: options.dockerConfig },
+    env: {
+      KO_DOCKER_REPO: repository,
+      GOFLAGS: '-mod=vendor',
+      DOCKER_CONFIG: options.dockerConfig,
+    },
     shown: `KO_DOCKER_REPO=${repository} GOFLAGS=-mod=vendor ko ${args.join(' ')}`,
   });
   const refs = result.stdout

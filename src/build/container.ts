@@ -32,10 +32,7 @@ export function containerCommands(
   const digest = tool === 'docker' ? [] : ['--digestfile', build.digestFile];
   return {
     build: buildArgs,
-    push: [
-      ['push', ...tls, ...digest, first ?? ''],
-      ...others.map((tag) => ['push', ...tls, tag]),
-    ],
+    push: [['push', ...tls, ...digest, first ?? ''], ...others.map((tag) => ['push', ...tls, tag])],
   };
 }
 
