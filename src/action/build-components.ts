@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import * as core from '@actions/core';
+import { uploadArtifact } from '../adapters/artifact.js';
 import { ExitCode, StreamstressError } from '../errors.js';
 import { Git } from '../adapters/git.js';
 import { connectToCluster } from '../adapters/kube.js';
-import { buildComponents } from '../build/build.js';
+import { buildComponents, buildLogFile } from '../build/build.js';
 import { parseRegistry } from '../build/stage.js';
 import { INTERNAL_REGISTRY } from '../cluster/setup.js';
 import { defaultCacheDir } from '../plan/as-of.js';
@@ -69,6 +72,18 @@ export async function buildComponentsAction(): Promise<void> {
   });
   core.setOutput('images', JSON.stringify(result.images));
   core.setOutput('images-file', result.file);
+  for (const component of plan.components) {
+    const log = await readFile(buildLogFile(outputDir, component.name), 'utf8').catch(() => '');
+    if (log) await core.group(`${component.name} build log`, async () => core.info(log));
+  }
+  const artifact = await uploadArtifact(
+    core.getInput('artifact-name') || 'streamstress-images',
+    [result.file, ...plan.components.map((c) => buildLogFile(outputDir, c.name))].filter((f) =>
+      existsSync(f),
+    ),
+    outputDir,
+  );
+  core.setOutput('artifact-id', artifact ? String(artifact.id) : '');
   if (result.failures.length > 0) {
     throw new StreamstressError(
       `${result.failures.length} component(s) did not build; the images of the others are in the images output:`,

@@ -73,7 +73,7 @@ export async function buildComponents(options: BuildOptions): Promise<BuildResul
               ...options,
               run,
               dockerConfig: docker.dir,
-              log: join(logs, `build-${component.name}.log`),
+              log: buildLogFile(options.outputDir, component.name),
             }),
           );
           progress(`${component.name}: built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -108,6 +108,11 @@ export async function buildComponents(options: BuildOptions): Promise<BuildResul
   const file = join(options.outputDir, 'images.json');
   await writeFile(file, `${JSON.stringify({ ...images, failures }, null, 2)}\n`);
   return { images, failures, file };
+}
+
+/** Where a component's build output is logged, live. */
+export function buildLogFile(outputDir: string, component: string): string {
+  return join(outputDir, 'logs', `build-${component}.log`);
 }
 
 interface BuildContext extends BuildOptions {

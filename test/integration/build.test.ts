@@ -9,6 +9,7 @@ import { ImagesSchema } from '../../src/build/images.js';
 import { manifestExists, tagDigest } from '../../src/build/registry.js';
 import { planFromRequest } from '../../src/plan/index.js';
 import { ROOT, runBundle } from '../helpers/cli.js';
+import { startArtifactService } from '../helpers/artifact-service.js';
 import { readOutputs, runnerEnv } from '../helpers/runner.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { createGoUpstream, tempDir, type Upstream } from '../helpers/upstreams.js';
@@ -362,12 +363,36 @@ describe('build-components, as the Actions runner runs it', () => {
         'registry-user': registry.username,
         'output-dir': tempDir('build-action'),
       });
+      const artifacts = await startArtifactService();
       const run = await runBundle('build-components', [], {
         ...step.env,
+        ...artifacts.env,
         PATH: process.env.PATH ?? '',
-      });
+      }).finally(() => artifacts.stop());
       expect(run.stdout).not.toContain('::error');
       expect(run.code).toBe(0);
+      // Each component's build log in its own group, and all of it in the artifact.
+      expect(run.stdout).toMatch(
+        /::group::pipeline build log\n\$ KO_DOCKER_REPO=.*\n[^]*?::endgroup::/,
+      );
+      expect(run.stdout).toContain('::group::triggers build log');
+      expect(artifacts.artifacts.map((a) => [a.name, a.finalized])).toEqual([
+        ['streamstress-images', true],
+      ]);
+      const zip = join(tempDir('artifact'), 'a.zip');
+      writeFileSync(zip, artifacts.artifacts[0]?.body ?? '');
+      const listing = execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).split('\n');
+      expect(listing).toEqual(
+        expect.arrayContaining([
+          'images.json',
+          'logs/build-pipeline.log',
+          'logs/build-triggers.log',
+        ]),
+      );
+      expect(execFileSync('unzip', ['-p', zip, 'images.json'], { encoding: 'utf8' })).toBe(
+        readFileSync(readOutputs(step.output)['images-file'] ?? '', 'utf8'),
+      );
+      expect(readOutputs(step.output)['artifact-id']).toBe('1');
       expect(run.stdout).toContain(`::add-mask::${registry.token}`);
       const outputs = readOutputs(step.output);
       const images = ImagesSchema.parse(JSON.parse(outputs.images ?? ''));
@@ -376,6 +401,32 @@ describe('build-components, as the Actions runner runs it', () => {
       for (const image of images.components.flatMap((c) => c.images))
         expect(await manifestExists(image.ref, registry)).toBe(true);
       expect(readFileSync(step.output, 'utf8')).not.toContain(registry.token);
+    },
+  );
+
+  it(
+    'keeps images.json on disk and warns when the runner has no artifact service',
+    { timeout: 60_000 },
+    async () => {
+      const step = runnerEnv({
+        components: 'triggers',
+        'components-file': config,
+        registry: registry.host,
+        'registry-token': registry.token,
+        'registry-user': registry.username,
+        'output-dir': tempDir('build-action'),
+      });
+      const run = await runBundle('build-components', [], {
+        ...step.env,
+        PATH: process.env.PATH ?? '',
+      });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(
+        /::warning::Artifact streamstress-images not uploaded: this runner provides no artifact service .*; the files stay in /,
+      );
+      const outputs = readOutputs(step.output);
+      expect(outputs['artifact-id']).toBe('');
+      expect(existsSync(outputs['images-file'] ?? '')).toBe(true);
     },
   );
 
