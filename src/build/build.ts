@@ -9,6 +9,7 @@ import type { Plan, PlannedComponent } from '../plan/plan.js';
 import type { Images } from './images.js';
 import { containerCommands, digestFromDockerPush, findContainerTool } from './container.js';
 import { manifestExists, registryBaseUrl, writeDockerConfig } from './registry.js';
+import { imageRepository } from './lookup.js';
 import { checkoutPlanned } from './sources.js';
 
 export interface BuildOptions {
@@ -247,7 +248,7 @@ async function containerBuild(
       },
     );
   }
-  const repository = `${options.registry.host}/${options.registry.namespace}/${component.name}`;
+  const repository = `${options.registry.host}/${options.registry.namespace}/${imageRepository(component, undefined)}`;
   const refs: string[] = [];
   for (const image of component.images) {
     const digestFile = join(options.dockerConfig, `${component.name}.digest`);

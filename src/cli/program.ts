@@ -109,6 +109,18 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
     });
   };
 
+  const registryToken = async (tokenFile: string | undefined) => {
+    if (tokenFile) return readTokenFile(tokenFile);
+    if (process.env.STREAMSTRESS_REGISTRY_TOKEN) return process.env.STREAMSTRESS_REGISTRY_TOKEN;
+    const token = (await cluster()).bearerToken();
+    if (!token)
+      throw new StreamstressError(
+        'No registry token: none of --token-file, STREAMSTRESS_REGISTRY_TOKEN or a kubeconfig token.',
+        { exitCode: ExitCode.infrastructure },
+      );
+    return token;
+  };
+
   program
     .command('build')
     .description(
@@ -161,18 +173,7 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
           ...(maxParallel ? { maxParallel } : {}),
           ...(options.failFast ? { failFast: true } : {}),
           username: options.registryUser,
-          token: async () => {
-            if (options.tokenFile) return readTokenFile(options.tokenFile);
-            if (process.env.STREAMSTRESS_REGISTRY_TOKEN)
-              return process.env.STREAMSTRESS_REGISTRY_TOKEN;
-            const token = (await cluster()).bearerToken();
-            if (!token)
-              throw new StreamstressError(
-                'No registry token: none of --token-file, STREAMSTRESS_REGISTRY_TOKEN or a kubeconfig token.',
-                { exitCode: ExitCode.infrastructure },
-              );
-            return token;
-          },
+          token: () => registryToken(options.tokenFile),
           onProgress: progress,
         });
         const count = result.images.components.reduce((n, c) => n + c.images.length, 0);
@@ -278,6 +279,9 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
   type DeployFlags = {
     images?: string;
     registry?: string;
+    component?: string;
+    tokenFile?: string;
+    registryUser: string;
     strategy: string;
     timeout: string;
     propagationTimeout: string;
@@ -287,27 +291,42 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
     allowNewEnv?: boolean;
   };
   const runDeploy = async (options: DeployFlags, restore: boolean) => {
-    if (!restore && !options.images) {
+    if (!restore && !options.images === !(options.registry && options.component)) {
       throw new StreamstressError(
-        options.registry
-          ? 'The --registry form (look images up in the registry) arrives with the build stage.'
-          : 'deploy needs --images FILE.',
+        options.images
+          ? 'Give either --images or --registry with --component, not both.'
+          : 'deploy needs --images FILE, or --registry HOST/NAMESPACE with --component NAMES.',
         {
           exitCode: ExitCode.infrastructure,
-          hint: 'Pass the images.json that build-components wrote: streamstress deploy --images test-output/images.json',
+          hint: 'Pass the images.json that build-components wrote (streamstress deploy --images test-output/images.json), or the registry and components to look up (streamstress deploy --registry HOST/tekton-upstream --component pipeline,triggers).',
         },
       );
     }
+    const { config } = globals();
+    const lookup =
+      !restore && options.registry && options.component
+        ? { registry: parseRegistry(options.registry), components: options.component }
+        : undefined;
     const strategy = parseStrategy(options.strategy);
     const timeoutSeconds = parseSeconds('--timeout', options.timeout);
     const propagationTimeoutSeconds = parseSeconds(
       '--propagation-timeout',
       options.propagationTimeout,
     );
-    const { config } = globals();
     const { record, file } = await runDeployStage({
       connect: cluster,
       ...(options.images ? { imagesFile: options.images } : {}),
+      ...(lookup
+        ? {
+            lookup: {
+              ...lookup,
+              credentials: async () => ({
+                username: options.registryUser,
+                token: await registryToken(options.tokenFile),
+              }),
+            },
+          }
+        : {}),
       restore,
       ...(config ? { componentsFile: config } : {}),
       strategy,
@@ -331,7 +350,12 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
   )
     .option('--images <file>', 'images.json from build-components')
     .option('--registry <host/namespace>', 'registry route and namespace the images were pushed to')
-    .option('--component <specs>', 'components to deploy')
+    .option(
+      '--component <specs>',
+      'with --registry: components to look up, as name or name:TAG (default tag latest)',
+    )
+    .option('--token-file <file>', 'with --registry: registry token, as for build')
+    .option('--registry-user <name>', 'with --registry: user name for the registry', 'streamstress')
     .option('--allow-new-env', 'add IMAGE_* variables the operator does not have yet')
     .action((options: DeployFlags) => runDeploy(options, false));
   deployOptions(

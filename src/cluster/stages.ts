@@ -2,6 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeClient } from '../adapters/kube.js';
 import { loadImages } from '../build/images.js';
+import { imagesFromRegistry } from '../build/lookup.js';
+import { INTERNAL_REGISTRY } from './setup.js';
 import { loadComponents } from '../config/components.js';
 import type { Strategy } from '../input.js';
 import { deployImages, restoreImages, type DeploymentRecord } from './deploy.js';
@@ -11,6 +13,12 @@ export interface DeployStageOptions {
   connect: () => Promise<KubeClient>;
   /** An images.json file; absent for a restore. */
   imagesFile?: string;
+  /** Or images looked up by tag in the registry (`deploy --registry … --component …`). */
+  lookup?: {
+    registry: { host: string; namespace: string };
+    components: string;
+    credentials: () => Promise<{ username: string; token: string }>;
+  };
   restore?: boolean;
   componentsFile?: string;
   strategy: Strategy;
@@ -28,8 +36,18 @@ export async function runDeployStage(
   options: DeployStageOptions,
 ): Promise<{ record: DeploymentRecord; file: string }> {
   const registry = await loadComponents(options.componentsFile);
-  const images =
-    options.restore || !options.imagesFile ? undefined : await loadImages(options.imagesFile);
+  const images = options.restore
+    ? undefined
+    : options.imagesFile
+      ? await loadImages(options.imagesFile)
+      : options.lookup
+        ? await imagesFromRegistry({
+            components: options.lookup.components,
+            registry: { ...options.lookup.registry, internal: INTERNAL_REGISTRY },
+            config: registry,
+            credentials: await options.lookup.credentials(),
+          })
+        : undefined;
   const common = {
     kube: await options.connect(),
     registry,

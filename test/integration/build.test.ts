@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Git } from '../../src/adapters/git.js';
 import { buildComponents } from '../../src/build/build.js';
-import { ImagesSchema } from '../../src/build/images.js';
+import { ImagesSchema, type Images } from '../../src/build/images.js';
 import { manifestExists, tagDigest } from '../../src/build/registry.js';
+import { imagesFromRegistry } from '../../src/build/lookup.js';
+import { loadComponents } from '../../src/config/components.js';
+import { StreamstressError } from '../../src/errors.js';
 import { planFromRequest } from '../../src/plan/index.js';
 import { ROOT, runBundle } from '../helpers/cli.js';
 import { startArtifactService } from '../helpers/artifact-service.js';
@@ -216,6 +219,60 @@ describe('build-components with a stand-in ko and a real registry', () => {
           d.startsWith('streamstress-docker-'),
         ),
       ).toEqual([]);
+    },
+  );
+});
+
+describe('images looked up in the registry by tag (deploy --registry … --component …)', () => {
+  it(
+    'pins each image the last build pushed, by latest or by commit tag, as images.json would',
+    { timeout: 120_000 },
+    async () => {
+      const built = await build('pipeline,triggers:pr/7');
+      const registryConfig = await loadComponents(config);
+      const lookup = (components: string) =>
+        imagesFromRegistry({
+          components,
+          registry: {
+            host: registry.host,
+            namespace: 'tekton-upstream',
+            internal: 'image-registry.openshift-image-registry.svc:5000',
+          },
+          config: registryConfig,
+          credentials: registry,
+        });
+      const pins = (images: Images) =>
+        images.components.flatMap((c) => c.images.map((i) => [i.env, i.ref, i.internalRef]));
+      const latest = await lookup('pipeline,triggers');
+      expect(pins(latest)).toEqual(pins(built.images));
+      expect(pins(latest)).toHaveLength(12);
+      const byCommit = await lookup(`triggers:${triggers.commits['pr']?.slice(0, 12)}`);
+      expect(pins(byCommit)).toEqual(
+        pins({ ...built.images, components: [built.images.components[1]!] }),
+      );
+      expect(byCommit.components[0]?.commit).toBe(triggers.commits['pr']?.slice(0, 12));
+      expect(ImagesSchema.parse(latest)).toEqual(latest);
+
+      const missing = await lookup('triggers:0123456789ab,chains').catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(StreamstressError);
+      expect((missing as StreamstressError).message).toBe('Some images are not in the registry:');
+      expect((missing as StreamstressError).problems).toEqual([
+        ...[
+          'TEKTON_TRIGGERS_CONTROLLER',
+          'WEBHOOK',
+          'TEKTON_TRIGGERS_CORE_INTERCEPTORS',
+          'ARG__EL_IMAGE',
+        ].map((name) =>
+          expect.stringMatching(
+            new RegExp(
+              `^triggers: IMAGE_TRIGGERS_${name}: .*:0123456789ab is not in the registry$`,
+            ),
+          ),
+        ),
+        expect.stringMatching(
+          /^chains: IMAGE_CHAINS_TEKTON_CHAINS_CONTROLLER: .*:latest is not in the registry$/,
+        ),
+      ]);
     },
   );
 });

@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeploymentRecordSchema } from '../../src/cluster/deploy.js';
 import { loadComponents } from '../../src/config/components.js';
-import { runBundle } from '../helpers/cli.js';
+import type { Images } from '../../src/build/images.js';
+import { ROOT, runBundle } from '../helpers/cli.js';
+import { startRegistry } from '../helpers/registry.js';
 import { builtImages } from '../helpers/images.js';
 import { readOutputs, runnerEnv } from '../helpers/runner.js';
-import { tempDir } from '../helpers/upstreams.js';
+import { createGoUpstream, tempDir } from '../helpers/upstreams.js';
 import { startControllers } from '../testbed/controllers.js';
 import { removeTestbedDir, startTestbed, type Testbed } from '../testbed/testbed.js';
 
@@ -27,6 +29,16 @@ afterAll(async () => {
 });
 
 const streamstress = (...args: string[]) => runBundle('cli', args, { HOME: work });
+const restoreFrom = (out: string) =>
+  streamstress(
+    '--kubeconfig',
+    testbed.adminKubeconfig,
+    'restore',
+    '--output-dir',
+    out,
+    '--timeout',
+    '60',
+  );
 
 describe('streamstress setup, deploy and restore, as the CLI bundle', () => {
   it('sets up an empty cluster, then finds it set up', { timeout: 180_000 }, async () => {
@@ -82,22 +94,98 @@ describe('streamstress setup, deploy and restore, as the CLI bundle', () => {
         'IMAGE_TRIGGERS_TEKTON_TRIGGERS_CORE_INTERCEPTORS',
         'IMAGE_TRIGGERS_WEBHOOK',
       ]);
-      const restore = await streamstress(
-        '--kubeconfig',
-        testbed.adminKubeconfig,
-        'restore',
-        '--output-dir',
-        out,
-        '--timeout',
-        '60',
-      );
+      const restore = await restoreFrom(out);
       expect(restore.code).toBe(0);
       expect(restore.stdout).toMatch(/^Restored 4 IMAGE_\* values/);
     },
   );
 
+  it(
+    'deploys images looked up in the registry by --registry and --component',
+    { timeout: 180_000 },
+    async () => {
+      const registry = await startRegistry();
+      try {
+        const triggers = createGoUpstream(work, 'triggers', 'github.com/tektoncd/triggers', [
+          'controller',
+          'webhook',
+          'interceptors',
+          'eventlistenersink',
+        ]);
+        const config = join(work, 'components.toml');
+        writeFileSync(
+          config,
+          readFileSync(join(ROOT, 'config', 'components.toml'), 'utf8').replace(
+            'https://github.com/tektoncd/triggers',
+            triggers.url,
+          ),
+        );
+        const tokenFile = join(work, 'registry-token');
+        writeFileSync(tokenFile, registry.token, { mode: 0o600 });
+        const out = join(work, 'by-registry');
+        const withStandIns = {
+          HOME: work,
+          PATH: `${join(ROOT, 'test', 'stand-ins')}:${process.env.PATH}`,
+        };
+        const registryArgs = [
+          '--registry',
+          `${registry.host}/tekton-upstream`,
+          '--token-file',
+          tokenFile,
+          '--registry-user',
+          registry.username,
+          '--output-dir',
+          out,
+        ];
+        const build = await runBundle(
+          'cli',
+          ['--config', config, 'build', '--component', 'triggers', ...registryArgs],
+          withStandIns,
+        );
+        expect(build.code).toBe(0);
+        const built = JSON.parse(readFileSync(join(out, 'images.json'), 'utf8')) as Images;
+        const deploy = await streamstress(
+          '--kubeconfig',
+          testbed.adminKubeconfig,
+          '--config',
+          config,
+          'deploy',
+          '--component',
+          'triggers',
+          ...registryArgs,
+          '--timeout',
+          '60',
+        );
+        expect(deploy.stderr).not.toContain(registry.token);
+        expect(deploy.code).toBe(0);
+        expect(deploy.stdout).toMatch(/^Deployed 4 IMAGE_\* values through csv/);
+        const record = DeploymentRecordSchema.parse(
+          JSON.parse(readFileSync(join(out, 'deployment.json'), 'utf8')),
+        );
+        expect(Object.fromEntries(record.changes.map((c) => [c.env, c.to]))).toEqual(
+          Object.fromEntries(built.components[0]!.images.map((i) => [i.env, i.internalRef])),
+        );
+        expect((await restoreFrom(out)).code).toBe(0);
+      } finally {
+        registry.stop();
+      }
+    },
+  );
+
   it.each([
-    [['deploy'], 'deploy needs --images FILE'],
+    [
+      ['deploy'],
+      'deploy needs --images FILE, or --registry HOST/NAMESPACE with --component NAMES.',
+    ],
+    [['deploy', '--registry', 'r.example/ns'], 'deploy needs --images FILE, or --registry'],
+    [
+      ['deploy', '--images', 'x.json', '--registry', 'r.example/ns', '--component', 'triggers'],
+      'Give either --images or --registry with --component, not both.',
+    ],
+    [
+      ['deploy', '--registry', 'https://r.example', '--component', 'triggers'],
+      '--registry "https://r.example" is not host/namespace.',
+    ],
     [
       ['deploy', '--images', 'x.json', '--strategy', 'sideways'],
       'The strategy "sideways" is not one of auto, csv, deployment.',
