@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
+import { downloadArtifact } from '../adapters/artifact.js';
 import { ExitCode, StreamstressError } from '../errors.js';
 import { runDeployStage } from '../cluster/stages.js';
 import { parseSeconds, parseStrategy } from '../input.js';
@@ -17,23 +18,29 @@ export async function deployUpstreamAction(): Promise<void> {
     'propagation-timeout',
     core.getInput('propagation-timeout') || '60',
   );
-  let imagesFile = optionalInput('images-file');
-  const imagesContent = optionalInput('images');
-  if (!restore && !imagesFile && !imagesContent) {
+  const sources = {
+    images: optionalInput('images'),
+    'images-file': optionalInput('images-file'),
+    'images-artifact': optionalInput('images-artifact'),
+  };
+  const given = Object.entries(sources).filter(([, value]) => value !== undefined);
+  if (!restore && given.length !== 1) {
     throw new StreamstressError(
-      'Neither images nor images-file is set: there is nothing to deploy.',
+      given.length === 0
+        ? 'None of images, images-file and images-artifact is set: there is nothing to deploy.'
+        : `Set only one of images, images-file and images-artifact (given: ${given.map(([k]) => k).join(', ')}).`,
       {
         exitCode: ExitCode.infrastructure,
-        hint: 'Pass the images output of build-components as images, or the path of its images.json as images-file (or set restore: true).',
+        hint: 'Pass the images output of build-components as images, the path of its images.json as images-file, or its artifact-name as images-artifact (or set restore: true).',
       },
     );
   }
-  if (!imagesFile && imagesContent) {
-    imagesFile = join(
-      await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'streamstress-images-')),
-      'images.json',
-    );
-    await writeFile(imagesFile, imagesContent);
+  let imagesFile = sources['images-file'];
+  if (!restore && !imagesFile) {
+    const dir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'streamstress-images-'));
+    imagesFile = join(dir, 'images.json');
+    if (sources.images) await writeFile(imagesFile, sources.images);
+    else if (sources['images-artifact']) await downloadArtifact(sources['images-artifact'], dir);
   }
   const componentsFile = optionalInput('components-file');
   const { record, file } = await withCluster((kube) =>

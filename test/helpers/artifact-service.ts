@@ -26,7 +26,8 @@ async function read(request: IncomingMessage): Promise<Buffer> {
 /**
  * A stand-in for GitHub's artifact service on loopback, following the contract
  * @actions/artifact speaks: Twirp JSON calls CreateArtifact (answering a signed upload URL) and
- * FinalizeArtifact, and Azure block-blob uploads (Put Block, then Put Block List) to that URL.
+ * FinalizeArtifact, and Azure block-blob uploads (Put Block, then Put Block List) to that URL;
+ * for downloads ListArtifacts (by name or id), GetSignedArtifactURL and a GET of the zip.
  * Names are unique per workflow run, as on GitHub: a second CreateArtifact of a name is refused.
  */
 export async function startArtifactService(): Promise<ArtifactService> {
@@ -58,6 +59,34 @@ export async function startArtifactService(): Promise<ArtifactService> {
         if (!artifact) return json(404, { code: 'not_found', msg: 'no such artifact' });
         artifact.finalized = true;
         json(200, { ok: true, artifactId: String(artifacts.indexOf(artifact) + 1) });
+      } else if (request.method === 'POST' && url.pathname === `${SERVICE}ListArtifacts`) {
+        const call = JSON.parse(body.toString()) as { nameFilter?: string; idFilter?: string };
+        json(200, {
+          artifacts: artifacts
+            .map((a, index) => ({ ...a, databaseId: String(index + 1) }))
+            .filter((a) => a.finalized)
+            .filter((a) => call.nameFilter === undefined || a.name === call.nameFilter)
+            .filter((a) => call.idFilter === undefined || a.databaseId === call.idFilter)
+            .map((a) => ({
+              workflowRunBackendId: a.workflowRunBackendId,
+              workflowJobRunBackendId: 'job-backend-1',
+              databaseId: a.databaseId,
+              name: a.name,
+              size: String(a.body.length),
+            })),
+        });
+      } else if (request.method === 'POST' && url.pathname === `${SERVICE}GetSignedArtifactURL`) {
+        const call = JSON.parse(body.toString()) as { name: string };
+        const { port } = server.address() as AddressInfo;
+        json(200, {
+          signedUrl: `http://127.0.0.1:${port}/account/artifacts/${encodeURIComponent(call.name)}.zip?sig=read`,
+        });
+      } else if (request.method === 'GET' && url.pathname.startsWith('/account/artifacts/')) {
+        const name = decodeURIComponent(url.pathname.split('/').pop() ?? '').replace(/\.zip$/, '');
+        const artifact = artifacts.find((a) => a.name === name && a.finalized);
+        if (!artifact) return json(404, { msg: 'BlobNotFound' });
+        response.writeHead(200, { 'Content-Type': 'application/zip' });
+        response.end(artifact.body);
       } else if (request.method === 'PUT' && url.pathname.startsWith('/account/artifacts/')) {
         const name = decodeURIComponent(url.pathname.split('/').pop() ?? '').replace(/\.zip$/, '');
         if (url.searchParams.get('comp') === 'block') {

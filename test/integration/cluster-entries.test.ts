@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import type { Images } from '../../src/build/images.js';
 import { ROOT, runBundle } from '../helpers/cli.js';
 import { startRegistry } from '../helpers/registry.js';
 import { builtImages } from '../helpers/images.js';
+import { startArtifactService } from '../helpers/artifact-service.js';
 import { readOutputs, runnerEnv } from '../helpers/runner.js';
 import { createGoUpstream, tempDir } from '../helpers/upstreams.js';
 import { startControllers } from '../testbed/controllers.js';
@@ -324,13 +326,62 @@ describe('setup-cluster and deploy-upstream, as the Actions runner runs them', (
         'output-dir': join(work, 'action-out'),
       });
       expect((await runBundle('deploy-upstream', [], restore.env)).code).toBe(0);
+
+      // The same through the artifact build-components uploads in an earlier job.
+      const artifacts = await startArtifactService();
+      try {
+        const packed = tempDir('artifact');
+        writeFileSync(
+          join(packed, 'images.json'),
+          JSON.stringify(builtImages(await loadComponents(), 'artifact', ['triggers'])),
+        );
+        execFileSync('zip', ['-q', 'images.zip', 'images.json'], { cwd: packed });
+        artifacts.artifacts.push({
+          name: 'streamstress-images',
+          workflowRunBackendId: 'run-backend-1',
+          body: readFileSync(join(packed, 'images.zip')),
+          finalized: true,
+        });
+        const fromArtifact = runnerEnv({
+          kubeconfig,
+          'images-artifact': 'streamstress-images',
+          timeout: '60',
+          'output-dir': join(work, 'action-out'),
+        });
+        const run = await runBundle('deploy-upstream', [], {
+          ...fromArtifact.env,
+          ...artifacts.env,
+        });
+        expect(run.stdout).not.toContain('::error');
+        expect(run.code).toBe(0);
+        const record = DeploymentRecordSchema.parse(
+          JSON.parse(readOutputs(fromArtifact.output).deployment ?? ''),
+        );
+        expect(record.changes.map((c) => c.env)).toContain('IMAGE_TRIGGERS_WEBHOOK');
+        expect((await runBundle('deploy-upstream', [], restore.env)).code).toBe(0);
+      } finally {
+        await artifacts.stop();
+      }
     },
   );
 
-  it('deploy-upstream names both inputs when neither is set', async () => {
-    const step = runnerEnv({ kubeconfig: readFileSync(testbed.adminKubeconfig, 'utf8') });
+  it.each([
+    [{}, '::error::None of images, images-file and images-artifact is set'],
+    [
+      { images: '{}', 'images-artifact': 'x' },
+      '::error::Set only one of images, images-file and images-artifact (given: images, images-artifact).',
+    ],
+    [
+      { 'images-artifact': 'streamstress-images' },
+      '::error::Cannot download artifact streamstress-images: this runner provides no artifact service',
+    ],
+  ])('deploy-upstream refuses the images inputs %j', async (inputs, message) => {
+    const step = runnerEnv({
+      kubeconfig: readFileSync(testbed.adminKubeconfig, 'utf8'),
+      ...inputs,
+    });
     const run = await runBundle('deploy-upstream', [], step.env);
     expect(run.code).toBe(2);
-    expect(run.stdout).toContain('::error::Neither images nor images-file is set');
+    expect(run.stdout).toContain(message);
   });
 });
