@@ -12,7 +12,7 @@ import type { PlannedComponent } from '../plan/plan.js';
  */
 export async function checkoutPlanned(
   git: Git,
-  component: PlannedComponent,
+  component: Pick<PlannedComponent, 'name' | 'repo' | 'commit' | 'ref' | 'refKind'>,
   options: { cacheDir: string; workspace: string },
 ): Promise<string> {
   const cache = await ensureCacheRepo(git, options.cacheDir, component.repo);

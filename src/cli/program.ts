@@ -9,6 +9,11 @@ import { runProgram } from '../adapters/exec.js';
 import { runDeployStage } from '../cluster/stages.js';
 import { parseRegistry, readTokenFile, runBuildStage } from '../build/stage.js';
 import { parsePositiveInteger, parseSeconds, parseStrategy } from '../input.js';
+import { DEFAULT_RELEASE_TESTS_REPO } from '../suite/checkout.js';
+import { Git } from '../adapters/git.js';
+import { defaultCacheDir } from '../plan/as-of.js';
+import { parseExtraArgs, parseSpecDirs } from '../suite/inputs.js';
+import { cancellationSignal, runTestStage } from '../suite/stage.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -364,9 +369,84 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
       .description("put back the operator's original images recorded by deploy"),
   ).action((options: DeployFlags) => runDeploy(options, true));
 
-  stage('test', 'run the release-tests Gauge suite', 'test')
+  program
+    .command('test')
+    .description(
+      'run the release-tests Gauge suite and write results.json (and a resource profile)',
+    )
+    .option('--release-tests-repo <url>', 'release-tests repository', DEFAULT_RELEASE_TESTS_REPO)
     .option('--release-tests-ref <ref>', 'release-tests branch, tag or commit', 'master')
-    .option('--output-dir <dir>', 'where the run writes its records', './test-output');
+    .option(
+      '--tags <expr>',
+      'Gauge tag expression (default: e2e, without skip-<OpenShift version> and to-do)',
+    )
+    .option('--specs <dirs>', 'spec directories inside release-tests', 'specs')
+    .option('--env <name>', 'Gauge environment (env/<name>)')
+    .option('--parallel <n>', 'parallel Gauge streams')
+    .option('--gauge-args <args>', 'more arguments for gauge run, separated by spaces')
+    .option('--timeout <seconds>', 'stop Gauge after this long', '14400')
+    .option('--profile', 'profile CPU, memory and pods per spec through the metrics API')
+    .option('--profile-interval <seconds>', 'seconds between metrics samples', '5')
+    .option('--categories <file>', 'failure categories file')
+    .option('--cache-dir <dir>', 'where fetched release-tests history is kept between runs')
+    .option('--output-dir <dir>', 'where the run writes its records', './test-output')
+    .action(
+      async (options: {
+        releaseTestsRepo: string;
+        releaseTestsRef: string;
+        tags?: string;
+        specs: string;
+        env?: string;
+        parallel?: string;
+        gaugeArgs?: string;
+        timeout: string;
+        profile?: boolean;
+        profileInterval: string;
+        categories?: string;
+        cacheDir?: string;
+        outputDir: string;
+      }) => {
+        const specDirs = parseSpecDirs(options.specs);
+        const timeoutSeconds = parseSeconds('--timeout', options.timeout);
+        const profileIntervalSeconds = parseSeconds('--profile-interval', options.profileInterval);
+        const parallelStreams =
+          options.parallel === undefined
+            ? undefined
+            : parsePositiveInteger('--parallel', options.parallel);
+        const cancellation = cancellationSignal();
+        try {
+          const result = await runTestStage({
+            git: new Git(),
+            connect: cluster,
+            ...(globals().kubeconfig ? { kubeconfigPath: globals().kubeconfig } : {}),
+            releaseTestsRepo: options.releaseTestsRepo,
+            releaseTestsRef: options.releaseTestsRef,
+            cacheDir: options.cacheDir ?? defaultCacheDir(),
+            outputDir: options.outputDir,
+            ...(options.tags === undefined ? {} : { tags: options.tags }),
+            specDirs,
+            ...(options.env ? { gaugeEnv: options.env } : {}),
+            ...(parallelStreams ? { parallelStreams } : {}),
+            extraArgs: parseExtraArgs(options.gaugeArgs),
+            timeoutSeconds,
+            profile: options.profile ?? false,
+            profileIntervalSeconds,
+            ...(options.categories ? { categoriesFile: options.categories } : {}),
+            signal: cancellation.signal,
+            runId: `local-${new Date().toISOString().replace(/[-:.]/g, '')}`,
+            onProgress: progress,
+            onWarning: (message) => progress(`warning: ${message}`),
+            onGaugeLine: (line) => io.stderr(`${line}\n`),
+          });
+          io.stdout(result.summary);
+          if (result.profile)
+            io.stdout(`\nParallelism: ${result.profile.recommendation.reasoning}\n`);
+          setExitCode(result.results.exitCode);
+        } finally {
+          cancellation.dispose();
+        }
+      },
+    );
   program
     .command('results')
     .description(

@@ -14,6 +14,7 @@ export const OUTPUT_LAYOUT = {
   plan: 'plan.json',
   xmlReport: join('reports', 'xml-report', 'result.xml'),
   gaugeStdout: join('logs', 'gauge-stdout.log'),
+  gaugeStderr: join('logs', 'gauge-stderr.log'),
   results: join('results', 'results.json'),
   summary: join('results', 'summary.md'),
 } as const;
@@ -21,6 +22,10 @@ export const OUTPUT_LAYOUT = {
 export interface AnalyseOptions {
   baselineFile?: string;
   categoriesFile?: string;
+  /** What the test stage knows first-hand; a re-analysis keeps what results.json had. */
+  record?: Partial<Pick<Results, 'run' | 'releaseTests' | 'phases' | 'profile'>>;
+  /** The run was stopped (timeout, cancellation): the results are incomplete whatever was read. */
+  stopped?: boolean;
 }
 
 export interface Analysis {
@@ -66,27 +71,26 @@ export async function analyseOutputDir(
   const summary = summarise(tests);
   if (parsed.durationSeconds !== undefined && summary.durationSeconds === 0)
     summary.durationSeconds = parsed.durationSeconds;
-  const incomplete = parsed.incomplete;
+  const incomplete = parsed.incomplete || options.stopped === true;
+  const record = { ...previous, ...options.record };
   const results: Results = {
     schemaVersion: 1,
-    run: previous?.run ?? {
+    run: record.run ?? {
       id: `local-${(await stat(parsed.file)).mtime.toISOString().replace(/[-:.]/g, '')}`,
     },
     components,
-    ...(previous?.releaseTests ? { releaseTests: previous.releaseTests } : {}),
+    ...(record.releaseTests ? { releaseTests: record.releaseTests } : {}),
     summary,
     tests,
     categories,
     source: parsed.source,
     incomplete,
     warnings: parsed.warnings,
-    ...(previous?.phases ? { phases: previous.phases } : {}),
-    ...(previous?.profile === undefined ? {} : { profile: previous.profile }),
+    ...(record.phases ? { phases: record.phases } : {}),
+    ...(record.profile === undefined ? {} : { profile: record.profile }),
     exitCode: exitCodeFor(summary, {
       incomplete,
-      infrastructureFailed: Object.values(previous?.phases ?? {}).some(
-        (p) => p?.status === 'failed',
-      ),
+      infrastructureFailed: Object.values(record.phases ?? {}).some((p) => p?.status === 'failed'),
     }),
   };
   const comparison = baseline ? compareResults(results, baseline) : undefined;

@@ -165,3 +165,26 @@ export function createGoUpstream(
   rmSync(work, { recursive: true, force: true });
   return { url: pathToFileURL(bare).href, bare, commits, annotatedTagObject };
 }
+
+/** A repository holding `files` in one commit on `branch`, served as a bare repo over file://. */
+export function createRepository(
+  root: string,
+  name: string,
+  files: Record<string, string>,
+  branch = 'master',
+): { url: string; commit: string } {
+  const work = join(root, `${name}-work`);
+  mkdirSync(work, { recursive: true });
+  git(work, ['init', '--quiet', `--initial-branch=${branch}`]);
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(join(work, file, '..'), { recursive: true });
+    writeFileSync(join(work, file), content);
+  }
+  git(work, ['add', '.']);
+  git(work, ['commit', '--quiet', '-m', name]);
+  const commit = git(work, ['rev-parse', 'HEAD']);
+  const bare = join(root, `${name}.git`);
+  git(root, ['clone', '--quiet', '--bare', work, bare]);
+  rmSync(work, { recursive: true, force: true });
+  return { url: pathToFileURL(bare).href, commit };
+}

@@ -1,0 +1,316 @@
+import { spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ResultsSchema, type Results } from '../../src/results/model.js';
+import { ROOT, runBundle, type CliRun } from '../helpers/cli.js';
+import { createRepository, tempDir } from '../helpers/upstreams.js';
+
+const STAND_INS = join(ROOT, 'test', 'stand-ins');
+const MANIFEST = JSON.stringify({ Language: 'go', Plugins: ['xml-report', 'html-report'] });
+const PIPELINES_SPEC = `# Pipelines
+Tags: e2e
+
+## Run a pipeline
+* Create pipeline "demo"
+
+## Cancel a pipeline
+* Fail with "expected Cancelled, got Running"
+
+## Not on this OpenShift
+Tags: skip-4.18
+* Create pipeline "old"
+
+## Unfinished
+Tags: to-do
+* Create pipeline "later"
+`;
+const TRIGGERS_SPEC = `# Triggers
+
+## Create an EventListener
+Tags: e2e, sanity
+* Create eventlistener "el"
+
+## Not in this run
+Tags: manual
+* Create eventlistener "never"
+`;
+
+let root: string;
+
+beforeAll(() => {
+  root = tempDir('suite');
+});
+
+/** release-tests with the given specs (and other files) on master. */
+function releaseTests(name: string, files: Record<string, string>) {
+  return createRepository(root, name, {
+    'manifest.json': MANIFEST,
+    'env/default/default.properties': 'gauge_reports_dir = reports\noverwrite_reports = true\n',
+    '.gauge-go-compile-ms': '40000',
+    ...files,
+  });
+}
+
+function environment(home: string): Record<string, string> {
+  return { HOME: home, GAUGE_HOME: join(home, 'gauge'), PATH: `${STAND_INS}:${process.env.PATH}` };
+}
+
+/** `streamstress test` arguments for a run whose output and cache live under `home`. */
+function testArgs(repo: string, home: string, extra: string[] = []): string[] {
+  const where = ['--output-dir', join(home, 'out'), '--cache-dir', join(home, 'cache')];
+  return ['test', '--release-tests-repo', repo, ...where, ...extra];
+}
+
+async function streamstressTest(
+  repo: string,
+  extra: string[] = [],
+  home = tempDir('suite-home'),
+): Promise<CliRun & { out: string; home: string; results?: Results }> {
+  const out = join(home, 'out');
+  const run = await runBundle('cli', testArgs(repo, home, extra), environment(home));
+  const file = join(out, 'results', 'results.json');
+  return {
+    ...run,
+    out,
+    home,
+    ...(existsSync(file)
+      ? { results: ResultsSchema.parse(JSON.parse(readFileSync(file, 'utf8'))) }
+      : {}),
+  };
+}
+
+const outcomes = (results: Results | undefined) =>
+  results?.tests.map((t) => `${t.spec} / ${t.scenario}: ${t.status}`);
+
+describe('streamstress test with a stand-in gauge', () => {
+  it(
+    'checks out release-tests, runs gauge with the default tags, and writes results.json, summary and logs',
+    { timeout: 60_000 },
+    async () => {
+      const repo = releaseTests('release-tests', {
+        'specs/pipelines/run.spec': PIPELINES_SPEC,
+        'specs/triggers/el.spec': TRIGGERS_SPEC,
+      });
+      const home = tempDir('suite-home');
+      mkdirSync(join(home, 'gauge', 'config'), { recursive: true });
+      const properties = join(home, 'gauge', 'config', 'gauge.properties');
+      writeFileSync(
+        properties,
+        '# my settings\ngauge_repository_url = https://example.test/plugins\nrunner_connection_timeout = 30000\nide_request_timeout = 30000\n',
+      );
+      const run = await streamstressTest(repo.url, [], home);
+      const out = run.out;
+      // No cluster here: the version is unknown, so only `e2e` selects.
+      expect(run.stderr).toContain('warning: No cluster to ask for its version');
+      expect(run.code).toBe(1);
+      const results = ResultsSchema.parse(
+        JSON.parse(readFileSync(join(out, 'results', 'results.json'), 'utf8')),
+      );
+      expect(outcomes(results)).toEqual([
+        'Pipelines / Run a pipeline: passed',
+        'Pipelines / Cancel a pipeline: failed',
+        'Pipelines / Not on this OpenShift: passed',
+        'Pipelines / Unfinished: passed',
+        'Triggers / Create an EventListener: passed',
+      ]);
+      expect(results.source).toBe('junit');
+      expect(results.incomplete).toBe(false);
+      expect(results.releaseTests).toEqual({
+        repo: repo.url,
+        ref: 'master',
+        commit: repo.commit,
+        tags: 'e2e',
+      });
+      expect(results.phases?.test?.status).toBe('succeeded');
+      expect(results.tests[1]?.message).toContain('expected Cancelled, got Running');
+      expect(run.stdout).toBe(readFileSync(join(out, 'results', 'summary.md'), 'utf8'));
+      expect(readFileSync(join(out, 'logs', 'gauge-stdout.log'), 'utf8')).toContain(
+        'Specifications:\t2 executed\t1 passed\t1 failed',
+      );
+      expect(existsSync(join(out, 'reports', 'xml-report', 'result.xml'))).toBe(true);
+      // Gauge's output reached the terminal too, live.
+      expect(run.stderr).toContain('# Pipelines');
+      // The cold Go compile (40 s) needed the raised timeout; the user's other settings stay.
+      expect(readFileSync(properties, 'utf8')).toBe(
+        '# my settings\ngauge_repository_url = https://example.test/plugins\nrunner_connection_timeout = 300000\nide_request_timeout = 30000\n',
+      );
+    },
+  );
+
+  it(
+    'reads the console output when the xml-report plugin is not installed',
+    { timeout: 60_000 },
+    async () => {
+      const repo = releaseTests('no-xml', {
+        'manifest.json': JSON.stringify({ Language: 'go', Plugins: ['html-report'] }),
+        'specs/triggers/el.spec': TRIGGERS_SPEC,
+        'specs/pipelines/run.spec': PIPELINES_SPEC,
+      });
+      const run = await streamstressTest(repo.url, ['--tags', 'e2e & !to-do']);
+      expect(run.results?.source).toBe('console');
+      expect(outcomes(run.results)).toEqual([
+        'Pipelines / Run a pipeline: passed',
+        'Pipelines / Cancel a pipeline: failed',
+        'Pipelines / Not on this OpenShift: passed',
+        'Triggers / Create an EventListener: passed',
+      ]);
+      expect(run.results?.releaseTests?.tags).toBe('e2e & !to-do');
+      expect(run.code).toBe(1);
+    },
+  );
+
+  it('runs parallel streams and reads their prefixed output', { timeout: 60_000 }, async () => {
+    const repo = releaseTests('parallel', {
+      'specs/pipelines/run.spec': PIPELINES_SPEC,
+      'specs/triggers/el.spec': TRIGGERS_SPEC,
+    });
+    const run = await streamstressTest(repo.url, ['--parallel', '2', '--tags', 'e2e']);
+    expect(readFileSync(join(run.out, 'logs', 'gauge-stdout.log'), 'utf8')).toMatch(
+      /^\[runner: 2\] # Triggers$/m,
+    );
+    expect(run.results?.summary).toMatchObject({ total: 5, passed: 4, failed: 1 });
+  });
+
+  it(
+    'reports a spec Gauge cannot parse as an infrastructure failure, exit 2',
+    { timeout: 60_000 },
+    async () => {
+      const repo = releaseTests('parse-error', {
+        'specs/broken.spec': '* A step before any heading\n',
+      });
+      const run = await streamstressTest(repo.url);
+      expect(run.code).toBe(2);
+      expect(run.results?.phases?.test).toMatchObject({
+        status: 'failed',
+        error: expect.stringMatching(
+          /^gauge exited 2 \(a spec could not be parsed\): \[ParseError\] specs\/broken\.spec:1 /,
+        ),
+      });
+      expect(run.results?.exitCode).toBe(2);
+    },
+  );
+
+  it(
+    'keeps the tests that finished when a runner crashes mid-run, marked incomplete',
+    { timeout: 60_000 },
+    async () => {
+      const repo = releaseTests('crash', {
+        'specs/a.spec': '# First\n## Passes\n* Create pipeline "a"\n## Crashes\n* Crash\n',
+        'specs/b.spec': '# Second\n## Never runs\n* Create pipeline "b"\n',
+      });
+      const run = await streamstressTest(repo.url, ['--tags', '!nothing']);
+      expect(run.results?.incomplete).toBe(true);
+      expect(run.results?.source).toBe('console');
+      expect(outcomes(run.results)).toEqual(['First / Passes: passed', 'First / Crashes: errored']);
+      expect(run.code).toBe(3);
+    },
+  );
+
+  it(
+    'stops gauge at the timeout and still writes what finished, marked incomplete',
+    { timeout: 60_000 },
+    async () => {
+      const repo = releaseTests('hang', {
+        'specs/a.spec': '# Hangs\n## Passes\n* Create pipeline "a"\n## Waits forever\n* Hang\n',
+      });
+      const run = await streamstressTest(repo.url, ['--tags', '!nothing', '--timeout', '3']);
+      expect(run.stderr).toContain('warning: Gauge was stopped after the timeout of 3 s.');
+      expect(run.results?.incomplete).toBe(true);
+      expect(run.results?.phases?.test?.error).toBe('stopped after the 3 s timeout');
+      expect(outcomes(run.results)).toEqual([
+        'Hangs / Passes: passed',
+        'Hangs / Waits forever: errored',
+      ]);
+      expect(run.code).toBe(3);
+      expect(gaugeProcessesIn(join(run.home, 'cache'))).toEqual([]);
+    },
+  );
+
+  it(
+    'streams each line to the log as it comes, and on SIGTERM stops gauge and writes an incomplete results.json',
+    { timeout: 60_000 },
+    async () => {
+      const repo = releaseTests('sigterm', {
+        'specs/a.spec':
+          '# Slow\n## First\n* Create pipeline "a"\n## Second\n* Sleep "1" seconds\n## Third\n* Hang\n',
+      });
+      const home = tempDir('suite-home');
+      const out = join(home, 'out');
+      const child = spawn(
+        process.execPath,
+        [
+          join(ROOT, 'dist', 'cli', 'index.js'),
+          ...testArgs(repo.url, home, ['--tags', '!nothing']),
+        ],
+        { env: { ...environment(home) }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      const log = join(out, 'logs', 'gauge-stdout.log');
+      // The second scenario's line reaches the log while Gauge is still running.
+      for (;;) {
+        if (existsSync(log) && readFileSync(log, 'utf8').includes('## Third')) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(child.exitCode).toBe(null);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(3);
+      expect(stderr).toContain('warning: Gauge was stopped: the run was cancelled.');
+      const results = ResultsSchema.parse(
+        JSON.parse(readFileSync(join(out, 'results', 'results.json'), 'utf8')),
+      );
+      expect(results.incomplete).toBe(true);
+      expect(results.phases?.test?.error).toBe('stopped: the run was cancelled');
+      expect(outcomes(results)).toEqual([
+        'Slow / First: passed',
+        'Slow / Second: passed',
+        'Slow / Third: errored',
+      ]);
+      expect(gaugeProcessesIn(join(home, 'cache'))).toEqual([]);
+    },
+  );
+
+  it.each([
+    [
+      ['--specs', '../elsewhere'],
+      'Spec directories must be relative paths inside release-tests: "../elsewhere".',
+    ],
+    [
+      ['--specs', '--tags=x'],
+      'Spec directories must be relative paths inside release-tests: "--tags=x".',
+    ],
+    [['--timeout', 'soon'], '--timeout is "soon"; it must be a number of seconds above 0.'],
+    [['--parallel', '0'], '--parallel is "0"; it must be a whole number above 0.'],
+    [
+      ['--release-tests-ref', 'main..evil'],
+      '--release-tests-ref "main..evil" "main..evil" contains "..", which git reads as a range.',
+    ],
+  ])('exits 2 on %j before running anything', async (args, message) => {
+    const run = await streamstressTest('file:///nonexistent/release-tests.git', args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.results).toBeUndefined();
+  });
+});
+
+/** Processes whose working directory is under `dir`: a gauge left behind would be one. */
+function gaugeProcessesIn(dir: string): string[] {
+  return readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/cwd`).startsWith(dir);
+      } catch {
+        return false;
+      }
+    });
+}
