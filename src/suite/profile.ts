@@ -222,7 +222,7 @@ export function recommendParallelism(
     };
   }
   const limiting = measured.reduce((a, b) => (b.exact < a.exact ? b : a));
-  const parallelism = Math.max(1, Math.floor(limiting.exact));
+  const parallelism = streams(limiting.exact);
   const other = resources.find((r) => r !== limiting);
   return {
     parallelism,
@@ -230,10 +230,15 @@ export function recommendParallelism(
     reasoning:
       `${limiting.name === 'cpu' ? 'CPU' : 'Memory'} limits it: ${limiting.text} → ${parallelism}` +
       (other && Number.isFinite(other.exact)
-        ? `; ${other.name === 'cpu' ? 'CPU' : 'memory'} would allow ${Math.max(1, Math.floor(other.exact))} (${other.text})`
+        ? `; ${other.name === 'cpu' ? 'CPU' : 'memory'} would allow ${streams(other.exact)} (${other.text})`
         : '') +
       `${limiting.exact < 1 ? '; below 1 even for one stream: run the suite serially and expect pressure' : ''}${note}.`,
   };
+}
+
+/** Whole streams, at least 1; 4.9999999 from sums of decimal quantities counts as 5. */
+function streams(exact: number): number {
+  return Math.max(1, Math.floor(exact + 1e-9));
 }
 
 function sum(values: number[]): number {

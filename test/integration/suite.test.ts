@@ -8,10 +8,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResultsSchema, type Results } from '../../src/results/model.js';
 import { ROOT, runBundle, type CliRun } from '../helpers/cli.js';
+import { ResourceProfileSchema } from '../../src/suite/profile.js';
 import { createRepository, tempDir } from '../helpers/upstreams.js';
+import { startControllers } from '../testbed/controllers.js';
+import { removeTestbedDir, startTestbed, type Testbed } from '../testbed/testbed.js';
 
 const STAND_INS = join(ROOT, 'test', 'stand-ins');
 const MANIFEST = JSON.stringify({ Language: 'go', Plugins: ['xml-report', 'html-report'] });
@@ -300,6 +303,109 @@ describe('streamstress test with a stand-in gauge', () => {
     expect(run.stderr).toContain(message);
     expect(run.results).toBeUndefined();
   });
+});
+
+describe('streamstress test on the testbed', () => {
+  let testbed: Testbed;
+  let controllers: { stop(): Promise<void> };
+
+  beforeAll(async () => {
+    testbed = await startTestbed();
+    controllers = startControllers(testbed.admin);
+  }, 600_000);
+
+  afterAll(async () => {
+    await controllers?.stop();
+    await testbed?.stop();
+    if (testbed) removeTestbedDir(testbed.dir);
+  });
+
+  it(
+    "skips what the cluster's OpenShift version skips, and profiles each spec through the metrics API",
+    { timeout: 120_000 },
+    async () => {
+      const repo = releaseTests('profiled', {
+        'specs/pipelines/run.spec': PIPELINES_SPEC.replace(
+          '* Create pipeline "demo"',
+          '* Run "3" pods using "400" millicores and "512" MiB\n* Sleep "4" seconds',
+        ),
+        'specs/triggers/el.spec': TRIGGERS_SPEC.replace(
+          '* Create eventlistener "el"',
+          '* Sleep "2" seconds',
+        ),
+      });
+      const home = tempDir('suite-home');
+      const run = await runBundle(
+        'cli',
+        [
+          '--kubeconfig',
+          testbed.adminKubeconfig,
+          ...testArgs(repo.url, home, ['--profile', '--profile-interval', '0.5']),
+        ],
+        environment(home),
+      );
+      expect(run.code).toBe(1);
+      const out = join(home, 'out');
+      const results = ResultsSchema.parse(
+        JSON.parse(readFileSync(join(out, 'results', 'results.json'), 'utf8')),
+      );
+      // The testbed runs OpenShift 4.18.3.
+      expect(results.releaseTests?.tags).toBe('e2e & !(skip-4.18 | to-do)');
+      expect(results.run.cluster?.version).toBe('4.18.3');
+      expect(outcomes(results)).toEqual([
+        'Pipelines / Run a pipeline: passed',
+        'Pipelines / Cancel a pipeline: failed',
+        'Triggers / Create an EventListener: passed',
+      ]);
+
+      const profile = ResourceProfileSchema.parse(
+        JSON.parse(readFileSync(join(out, 'results', 'resource-profile.json'), 'utf8')),
+      );
+      expect(results.profile).toEqual(profile);
+      expect(profile.allocatable).toEqual({
+        cpuCores: 7.5,
+        memoryBytes: 30 * 2 ** 30,
+        nodes: 1,
+      });
+      const pipelines = profile.specs.find((s) => s.spec === 'Pipelines');
+      const triggers = profile.specs.find((s) => s.spec === 'Triggers');
+      // Three pods of 400m and 512 MiB on top of the baseline, while the Pipelines spec ran.
+      expect(pipelines?.cpuCores.max).toBeCloseTo(profile.baseline.cpuCores + 1.2, 2);
+      expect(pipelines?.memoryBytes.max).toBe(profile.baseline.memoryBytes + 1.5 * 2 ** 30);
+      expect(pipelines?.pods.max).toBe(profile.baseline.pods + 3);
+      // The load's pods go a moment after its scenario ends; then the Triggers spec runs idle.
+      expect(triggers?.cpuCores.min).toBeLessThan(profile.baseline.cpuCores + 0.1);
+      const byCpu = ((7.5 - profile.baseline.cpuCores) * 0.8) / 1.2;
+      expect(profile.recommendation).toMatchObject({
+        parallelism: Math.floor(byCpu + 1e-9),
+        limitingResource: 'cpu',
+      });
+      expect(run.stdout).toContain(`Parallelism: CPU limits it: (7.50 cores allocatable`);
+    },
+  );
+
+  it(
+    'goes on without a profile, saying so once, when the cluster has no metrics API',
+    { timeout: 120_000 },
+    async () => {
+      await testbed.admin.delete(
+        '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/pods.metrics.k8s.io',
+      );
+      const repo = releaseTests('unprofiled', { 'specs/triggers/el.spec': TRIGGERS_SPEC });
+      const home = tempDir('suite-home');
+      const run = await runBundle(
+        'cli',
+        ['--kubeconfig', testbed.adminKubeconfig, ...testArgs(repo.url, home, ['--profile'])],
+        environment(home),
+      );
+      expect(run.code).toBe(0);
+      expect(run.stderr.match(/Resource profiling is off/g)).toHaveLength(1);
+      expect(run.stderr).toContain(
+        'warning: Resource profiling is off: the cluster serves no metrics API (/apis/metrics.k8s.io/v1beta1/pods); install metrics-server to profile.',
+      );
+      expect(existsSync(join(home, 'out', 'results', 'resource-profile.json'))).toBe(false);
+    },
+  );
 });
 
 /** Processes whose working directory is under `dir`: a gauge left behind would be one. */

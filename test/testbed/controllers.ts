@@ -236,7 +236,10 @@ interface Container {
 interface DeploymentSpec {
   replicas?: number;
   selector: { matchLabels: Record<string, string> };
-  template: { metadata: { labels: Record<string, string> }; spec: { containers: Container[] } };
+  template: {
+    metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
+    spec: { containers: Container[] };
+  };
 }
 type Deployment = KubeObject & {
   spec: DeploymentSpec;
@@ -489,6 +492,9 @@ async function reconcileKubelet(kube: Kube): Promise<void> {
             [POD_LABEL]: deployment.metadata.name,
             'pod-template-hash': templateHash,
           },
+          ...(deployment.spec.template.metadata.annotations
+            ? { annotations: deployment.spec.template.metadata.annotations }
+            : {}),
         },
         spec: { ...deployment.spec.template.spec, nodeName: 'testbed-node' },
       });

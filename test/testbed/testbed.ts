@@ -316,12 +316,19 @@ async function installKinds(admin: Kube): Promise<void> {
   }
 }
 
+/**
+ * Creates an object unless it exists. A create ignores `status` where the kind has a status
+ * subresource, so a status given here is then written through it (ClusterVersion, nodes).
+ */
 export async function createIfMissing(admin: Kube, path: string, object: unknown): Promise<void> {
   try {
     await admin.create(path, object);
   } catch (error) {
     if (!(error instanceof KubeError && error.status === 409)) throw error;
   }
+  const { metadata, status } = object as { metadata?: { name?: string }; status?: unknown };
+  if (status !== undefined && metadata?.name)
+    await admin.mergePatch(`${path}/${metadata.name}/status`, { status });
 }
 
 export function removeTestbedDir(dir: string): void {

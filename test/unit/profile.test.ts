@@ -52,4 +52,14 @@ describe('recommendParallelism', () => {
         'No spec used measurably more than the baseline, so there is nothing to divide by.',
     });
   });
+
+  it('counts a quotient that floating point puts just below a whole number as that number', () => {
+    // 0.4 × 3 is 1.2000000000000002 in floating point, and 7.5 × 0.8 / that is 4.999999999999999.
+    const recommendation = recommendParallelism({
+      allocatable: { cpuCores: 7.5, memoryBytes: 30 * GiB },
+      baseline: { cpuCores: 0, memoryBytes: 0 },
+      peak: { cpuCores: 0.4 * 3, memoryBytes: 1.5 * GiB },
+    });
+    expect(recommendation.parallelism).toBe(5);
+  });
 });
