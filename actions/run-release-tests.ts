@@ -1,3 +1,4 @@
-import { notBuiltAction } from '../src/action/run-action.js';
+import { runAction } from '../src/action/run-action.js';
+import { runReleaseTestsAction } from '../src/action/run-release-tests.js';
 
-await notBuiltAction('test');
+await runAction(runReleaseTestsAction);

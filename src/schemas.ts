@@ -3,6 +3,7 @@ import { PlanSchema } from './plan/plan.js';
 import { ResultsSchema } from './results/model.js';
 import { DeploymentRecordSchema } from './cluster/deploy.js';
 import { ImagesSchema } from './build/images.js';
+import { ResourceProfileSchema } from './suite/profile.js';
 
 /** Every record streamstress writes, by the name of its emitted JSON Schema file. */
 export const RECORD_SCHEMAS = {
@@ -10,6 +11,7 @@ export const RECORD_SCHEMAS = {
   results: ResultsSchema,
   deployment: DeploymentRecordSchema,
   images: ImagesSchema,
+  'resource-profile': ResourceProfileSchema,
 } as const;
 
 export function jsonSchemaOf(name: keyof typeof RECORD_SCHEMAS): string {

@@ -21,8 +21,16 @@ export function escapeMarkdown(text: string): string {
     .replace(/@(?=[A-Za-z0-9_-])/g, '@\u200b');
 }
 
-function firstLine(text: string | undefined): string {
-  const line = (text ?? '').split('\n').find((l) => l.trim() !== '') ?? '';
+/**
+ * The line that says what went wrong: for a Gauge failure (the step's text, then
+ * `Step Execution Failure: '<error>'`) the error, else the first line.
+ */
+function failureLine(text: string | undefined): string {
+  const lines = (text ?? '').split('\n');
+  const failure = lines
+    .map((l) => /^(?:Step|Concept) Execution Failure: '(.*)'$/s.exec(l.trim())?.[1])
+    .find((error) => error);
+  const line = failure ?? lines.find((l) => l.trim() !== '') ?? '';
   return line.length > MESSAGE_LENGTH ? `${line.slice(0, MESSAGE_LENGTH - 1)}…` : line;
 }
 
@@ -113,7 +121,7 @@ function render(results: Results, options: SummaryOptions, detail: Detail): stri
         `${escapeMarkdown(testName(t))}${newIds.has(t.id) ? ' 🆕' : ''}`,
         t.status,
         escapeMarkdown(categoryNames.get(t.category ?? '') ?? ''),
-        ...(detail === 'messages' ? [escapeMarkdown(firstLine(t.message))] : []),
+        ...(detail === 'messages' ? [escapeMarkdown(failureLine(t.message))] : []),
       ]);
       blocks.push(table(header, rows));
     }

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DeploymentRecordSchema } from '../../src/cluster/deploy.js';
 import { loadComponents } from '../../src/config/components.js';
 import type { Images } from '../../src/build/images.js';
@@ -11,23 +11,15 @@ import { builtImages } from '../helpers/images.js';
 import { startArtifactService } from '../helpers/artifact-service.js';
 import { readOutputs, runnerEnv } from '../helpers/runner.js';
 import { createGoUpstream, tempDir } from '../helpers/upstreams.js';
-import { startControllers } from '../testbed/controllers.js';
-import { removeTestbedDir, startTestbed, type Testbed } from '../testbed/testbed.js';
+import { useTestbed } from '../testbed/hooks.js';
+import type { Testbed } from '../testbed/testbed.js';
 
+const testbedOf = useTestbed();
 let testbed: Testbed;
-let controllers: { stop(): Promise<void> };
 let work: string;
-
-beforeAll(async () => {
-  testbed = await startTestbed();
-  controllers = startControllers(testbed.admin);
+beforeAll(() => {
+  testbed = testbedOf();
   work = tempDir('entries');
-}, 600_000);
-
-afterAll(async () => {
-  await controllers?.stop();
-  await testbed?.stop();
-  if (testbed) removeTestbedDir(testbed.dir);
 });
 
 const streamstress = (...args: string[]) => runBundle('cli', args, { HOME: work });

@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { setupCluster, type SetupStep } from '../../src/cluster/setup.js';
 import { StreamstressError } from '../../src/errors.js';
-import { startControllers } from '../testbed/controllers.js';
 import { Kube, resourcePath } from '../testbed/kube.js';
-import { removeTestbedDir, startTestbed, type Testbed } from '../testbed/testbed.js';
+import { useTestbed } from '../testbed/hooks.js';
+import type { Testbed } from '../testbed/testbed.js';
 
+const testbedOf = useTestbed();
 let testbed: Testbed;
-let controllers: { stop(): Promise<void> };
-
-beforeAll(async () => {
-  testbed = await startTestbed();
-  controllers = startControllers(testbed.admin);
-}, 600_000);
-
-afterAll(async () => {
-  await controllers?.stop();
-  await testbed?.stop();
-  if (testbed) removeTestbedDir(testbed.dir);
+beforeAll(() => {
+  testbed = testbedOf();
 });
 
 describe('cluster setup on the testbed', () => {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -8,13 +8,15 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ResultsSchema, type Results } from '../../src/results/model.js';
 import { ROOT, runBundle, type CliRun } from '../helpers/cli.js';
 import { ResourceProfileSchema } from '../../src/suite/profile.js';
+import { startArtifactService } from '../helpers/artifact-service.js';
+import { readOutputs, runnerEnv } from '../helpers/runner.js';
 import { createRepository, tempDir } from '../helpers/upstreams.js';
-import { startControllers } from '../testbed/controllers.js';
-import { removeTestbedDir, startTestbed, type Testbed } from '../testbed/testbed.js';
+import { useTestbed } from '../testbed/hooks.js';
+import type { Testbed } from '../testbed/testbed.js';
 
 const STAND_INS = join(ROOT, 'test', 'stand-ins');
 const MANIFEST = JSON.stringify({ Language: 'go', Plugins: ['xml-report', 'html-report'] });
@@ -305,19 +307,84 @@ describe('streamstress test with a stand-in gauge', () => {
   });
 });
 
+describe('run-release-tests, as the Actions runner runs it', () => {
+  it(
+    'groups the output per spec with workflow commands off, and sets outputs, summary and artifact',
+    { timeout: 60_000 },
+    async () => {
+      const repo = releaseTests('action', {
+        'specs/pipelines/run.spec': PIPELINES_SPEC.replace(
+          '## Run a pipeline',
+          '## Run a pipeline ::error::injected by a test name',
+        ),
+        'specs/triggers/el.spec': TRIGGERS_SPEC,
+      });
+      const step = runnerEnv({
+        'release-tests-repo': repo.url,
+        tags: 'e2e & !to-do',
+        'output-dir': join(tempDir('action'), 'out'),
+      });
+      const artifacts = await startArtifactService();
+      const run = await runBundle('run-release-tests', [], {
+        ...step.env,
+        ...artifacts.env,
+        GAUGE_HOME: join(step.env.HOME ?? '', 'gauge'),
+        PATH: `${STAND_INS}:${process.env.PATH}`,
+      }).finally(() => artifacts.stop());
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('::error::1 of 4 tests failed or errored. See the job summary');
+      const outputs = readOutputs(step.output);
+      expect(outputs).toMatchObject({ total: '4', passed: '3', failed: '1', 'exit-code': '1' });
+      expect(readFileSync(step.summary, 'utf8')).toBe(outputs.summary);
+      expect(outputs.summary).toContain('1 of 4 tests failed');
+
+      // Every line of Gauge's output is printed while workflow commands are stopped.
+      const lines = run.stdout.split('\n');
+      let stoppedBy: string | undefined;
+      let injected = 0;
+      for (const line of lines) {
+        const stop = /^::stop-commands::([0-9a-f]{32})$/.exec(line);
+        if (stop) stoppedBy = stop[1];
+        else if (stoppedBy && line === `::${stoppedBy}::`) stoppedBy = undefined;
+        else if (line.includes('::error::injected')) {
+          expect(stoppedBy).toBeDefined();
+          injected++;
+        }
+      }
+      expect(injected).toBeGreaterThan(0);
+      expect(run.stdout).toMatch(/^::group::Pipelines$/m);
+      expect(run.stdout).toMatch(/^::group::Triggers$/m);
+
+      const zip = join(tempDir('artifact'), 'a.zip');
+      writeFileSync(zip, artifacts.artifacts[0]?.body ?? '');
+      expect(artifacts.artifacts[0]?.name).toBe('streamstress-results');
+      expect(execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).split('\n')).toEqual(
+        expect.arrayContaining([
+          'results/results.json',
+          'results/summary.md',
+          'reports/xml-report/result.xml',
+          'logs/gauge-stdout.log',
+          'logs/gauge-stderr.log',
+        ]),
+      );
+    },
+  );
+
+  it('refuses a parallel-streams that is not a whole number', async () => {
+    const step = runnerEnv({ 'parallel-streams': 'many' });
+    const run = await runBundle('run-release-tests', [], step.env);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain(
+      '::error::parallel-streams is "many"; it must be a whole number above 0.',
+    );
+  });
+});
+
 describe('streamstress test on the testbed', () => {
+  const testbedOf = useTestbed();
   let testbed: Testbed;
-  let controllers: { stop(): Promise<void> };
-
-  beforeAll(async () => {
-    testbed = await startTestbed();
-    controllers = startControllers(testbed.admin);
-  }, 600_000);
-
-  afterAll(async () => {
-    await controllers?.stop();
-    await testbed?.stop();
-    if (testbed) removeTestbedDir(testbed.dir);
+  beforeAll(() => {
+    testbed = testbedOf();
   });
 
   it(

@@ -67,6 +67,19 @@ describe('the markdown summary', () => {
     expect(text).not.toContain('stack line');
   });
 
+  it("shows a Gauge failure's error rather than the text of the step that failed", () => {
+    const text = renderSummary(
+      results([
+        test(
+          'cancel',
+          'failed',
+          'Verify pipelinerun "x" is "Cancelled"\nStep Execution Failure: \'expected Cancelled, got Running\'',
+        ),
+      ]),
+    );
+    expect(text).toContain('| failed | Upstream regression | expected Cancelled, got Running |');
+  });
+
   it('says plainly when nothing ran, and when the run was cut short', () => {
     expect(renderSummary(results([]))).toContain('## ⚠️ No test results');
     const cut = { ...results([test('a', 'passed')]), incomplete: true, source: 'console' as const };
