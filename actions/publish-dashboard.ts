@@ -1,3 +1,4 @@
-import { notBuiltAction } from '../src/action/run-action.js';
+import { publishDashboardAction } from '../src/action/publish-dashboard.js';
+import { runAction } from '../src/action/run-action.js';
 
-await notBuiltAction('publish');
+await runAction(publishDashboardAction);

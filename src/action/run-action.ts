@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { ExitCode, StreamstressError, describeError, exitCodeOf, notBuiltYet } from '../errors.js';
+import { ExitCode, StreamstressError, describeError, exitCodeOf } from '../errors.js';
 
 /**
  * The frame of every action entry: run the body, and turn an error into a failed step whose
@@ -12,13 +12,6 @@ export async function runAction(body: () => Promise<void>): Promise<void> {
     core.setFailed(describeError(error));
     process.exitCode = exitCodeOf(error);
   }
-}
-
-/** For an action whose stage a later version of streamstress delivers. */
-export function notBuiltAction(stage: string): Promise<void> {
-  return runAction(async () => {
-    throw notBuiltYet(stage);
-  });
 }
 
 /** A boolean input, with an error that names the input (core's own says only "Core Schema"). */

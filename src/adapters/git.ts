@@ -15,6 +15,8 @@ export interface GitOptions {
   attempts?: number;
   /** Milliseconds before the first retry; doubled for each further one. */
   retryDelayMs?: number;
+  /** Added to every git call's environment, e.g. credentials as GIT_CONFIG_* (never argv). */
+  env?: Record<string, string>;
 }
 
 // Failures worth another try: the network or the server, not the request.
@@ -37,8 +39,10 @@ export class Git {
   private readonly run: RunProgram;
   private readonly attempts: number;
   private readonly retryDelayMs: number;
+  private readonly env: Record<string, string>;
 
   constructor(options: GitOptions = {}) {
+    this.env = { ...options.env, ...QUIET };
     this.run = options.run ?? runProgram;
     this.attempts = options.attempts ?? 3;
     this.retryDelayMs = options.retryDelayMs ?? 2000;
@@ -132,6 +136,93 @@ export class Git {
     await this.run('git', ['-C', dir, 'worktree', 'prune'], { env: QUIET });
   }
 
+  /**
+   * A working tree of `branch` of `url` with only its newest commit, so the cost does not grow
+   * with history; false (and an empty repository with the branch unborn) when the branch does
+   * not exist yet.
+   */
+  async checkoutBranchTip(url: string, dir: string, branch: string): Promise<boolean> {
+    await this.checked(['init', '--quiet', dir], `create ${dir}`);
+    await this.checked(['-C', dir, 'remote', 'add', 'origin', url], `set the origin of ${dir}`);
+    await this.checked(['-C', dir, 'checkout', '--quiet', '--orphan', branch], `start ${branch}`);
+    return this.resetToRemoteTip(dir, branch);
+  }
+
+  /** Moves the working tree to the remote's newest `branch` commit; false when it has none. */
+  async resetToRemoteTip(dir: string, branch: string): Promise<boolean> {
+    const tracking = `refs/remotes/origin/${branch}`;
+    const fetched = await this.network(
+      [
+        '-C',
+        dir,
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        '--depth=1',
+        'origin',
+        `+refs/heads/${branch}:${tracking}`,
+      ],
+      { what: `fetch ${branch}`, allowFailure: true },
+    );
+    if (fetched.exitCode !== 0) {
+      if (/couldn't find remote ref/i.test(fetched.stderr)) return false;
+      throw gitFailure([], `fetch ${branch}`, fetched);
+    }
+    await this.checked(['-C', dir, 'reset', '--quiet', '--hard', tracking], `check out ${branch}`);
+    await this.checked(['-C', dir, 'clean', '--quiet', '-fdx'], `clean ${dir}`);
+    return true;
+  }
+
+  /** Commits every change in the working tree; false when there was nothing to commit. */
+  async commitAll(dir: string, message: string): Promise<boolean> {
+    await this.checked(['-C', dir, 'add', '--all'], `stage the changes in ${dir}`);
+    const status = await this.checked(['-C', dir, 'status', '--porcelain'], `inspect ${dir}`);
+    if (!status.stdout.trim()) return false;
+    await this.checked(
+      [
+        '-C',
+        dir,
+        '-c',
+        'user.name=streamstress',
+        '-c',
+        'user.email=streamstress@users.noreply.github.com',
+        'commit',
+        '--quiet',
+        '--no-verify',
+        '-m',
+        message,
+      ],
+      `commit in ${dir}`,
+    );
+    return true;
+  }
+
+  /**
+   * Pushes HEAD to `branch` as a fast-forward only (never forced): 'rejected' when the branch
+   * moved on since it was fetched, so the caller can re-apply its change onto the new tip.
+   */
+  async pushFastForward(dir: string, branch: string): Promise<'pushed' | 'rejected'> {
+    const args = [
+      '-C',
+      dir,
+      'push',
+      '--quiet',
+      '--porcelain',
+      'origin',
+      `HEAD:refs/heads/${branch}`,
+    ];
+    const result = await this.network(args, { what: `push ${branch}`, allowFailure: true });
+    if (result.exitCode === 0) return 'pushed';
+    // A remote that moved on, or another pusher holding the ref's lock at the same moment.
+    if (
+      /\[rejected\]|non-fast-forward|fetch first|cannot lock ref|failed to update ref|but expected|stale info/i.test(
+        `${result.stdout}\n${result.stderr}`,
+      )
+    )
+      return 'rejected';
+    throw gitFailure(args, `push ${branch}`, result);
+  }
+
   private async checked(args: string[], what: string): Promise<ProgramResult> {
     const result = await this.invoke(args);
     if (result.exitCode !== 0) throw gitFailure(args, what, result);
@@ -158,7 +249,7 @@ export class Git {
 
   private async invoke(args: string[]): Promise<ProgramResult> {
     try {
-      return await this.run('git', args, { env: QUIET });
+      return await this.run('git', args, { env: this.env });
     } catch (error) {
       throw new StreamstressError(`Could not run git: ${(error as Error).message}`, {
         hint: 'Install git (2.25 or newer) and make sure it is on PATH.',

@@ -10,6 +10,7 @@ import { runDeployStage } from '../cluster/stages.js';
 import { parseRegistry, readTokenFile, runBuildStage } from '../build/stage.js';
 import { parsePositiveInteger, parseSeconds, parseStrategy } from '../input.js';
 import { DEFAULT_RELEASE_TESTS_REPO } from '../suite/checkout.js';
+import { DEFAULT_RETENTION, publishToBranch, publishToFolder } from '../publish/publish.js';
 import { Git } from '../adapters/git.js';
 import { defaultCacheDir } from '../plan/as-of.js';
 import { parseExtraArgs, parseSpecDirs } from '../suite/inputs.js';
@@ -481,9 +482,58 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
     '--job <name>',
     'the Job to follow',
   );
-  stage('publish', 'add a run to the gh-pages dashboard', 'publish').option(
-    '--label <text>',
-    'label shown for the run',
-  );
+  program
+    .command('publish')
+    .description('add a run to the dashboard site on a git branch (or in a folder)')
+    .requiredOption('--results <file>', 'the results.json of the run')
+    .option('--label <text>', 'label shown for the run')
+    .option('--repo <path or url>', 'git repository whose branch holds the site')
+    .option('--branch <name>', 'branch of the site', 'gh-pages')
+    .option('--out <dir>', 'write the site into this folder instead of a repository')
+    .option(
+      '--retention <n>',
+      'runs kept in full; older ones keep their summary',
+      String(DEFAULT_RETENTION),
+    )
+    .action(
+      async (options: {
+        results: string;
+        label?: string;
+        repo?: string;
+        branch: string;
+        out?: string;
+        retention: string;
+      }) => {
+        if (!options.repo === !options.out) {
+          throw new StreamstressError(
+            options.repo ? 'Give --repo or --out, not both.' : 'publish needs --repo or --out.',
+            {
+              exitCode: ExitCode.infrastructure,
+              hint: 'streamstress publish --results test-output/results/results.json --repo <path or URL of the site repository>, or --out <folder>.',
+            },
+          );
+        }
+        const common = {
+          resultsFile: options.results,
+          ...(options.label === undefined ? {} : { label: options.label }),
+          retention: parsePositiveInteger('--retention', options.retention),
+          onProgress: progress,
+        };
+        if (options.out) {
+          const index = await publishToFolder({ ...common, dir: options.out });
+          io.stdout(`Wrote the site with ${index.runs.length} runs to ${options.out}\n`);
+          return;
+        }
+        const result = await publishToBranch({
+          ...common,
+          git: new Git(),
+          repo: options.repo ?? '',
+          branch: options.branch,
+        });
+        io.stdout(
+          `${result.pushed ? 'Published' : 'Already published:'} run ${result.runId} on ${options.branch} of ${options.repo}; the site lists ${result.index.runs.length} runs.\n`,
+        );
+      },
+    );
   return program;
 }

@@ -48,20 +48,25 @@ function passRate(results: Results): number {
 }
 
 /** Reads a results.json to compare against; an unknown schema version is refused, not guessed at. */
-export async function loadBaseline(file: string): Promise<Results> {
+export function loadBaseline(file: string): Promise<Results> {
+  return loadResultsFile(file, 'baseline', 'Give the results/results.json of an earlier run.');
+}
+
+/** Reads a results.json (`what` names its role in messages); other versions are refused. */
+export async function loadResultsFile(file: string, what: string, hint: string): Promise<Results> {
   let data: unknown;
   try {
     data = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new StreamstressError(`Cannot read the baseline ${file}: ${(error as Error).message}`, {
+    throw new StreamstressError(`Cannot read the ${what} ${file}: ${(error as Error).message}`, {
       exitCode: ExitCode.infrastructure,
-      hint: 'Give the results/results.json of an earlier run.',
+      hint,
     });
   }
   const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (version !== 1) {
     throw new StreamstressError(
-      `The baseline ${file} has schemaVersion ${JSON.stringify(version)}; this streamstress reads version 1.`,
+      `The ${what} ${file} has schemaVersion ${JSON.stringify(version)}; this streamstress reads version 1.`,
       {
         exitCode: ExitCode.infrastructure,
         hint: 'Use a results.json written by a matching streamstress version.',
@@ -72,7 +77,7 @@ export async function loadBaseline(file: string): Promise<Results> {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new StreamstressError(
-      `The baseline ${file} is not a valid results.json: ${issue?.path.join('.')}: ${issue?.message}`,
+      `The ${what} ${file} is not a valid results.json: ${issue?.path.join('.')}: ${issue?.message}`,
       {
         exitCode: ExitCode.infrastructure,
       },

@@ -73,16 +73,4 @@ describe('build-components, run as the Actions runner runs it', () => {
     expect(readOutputs(step.output).plan).toContain(pipeline.commits['main-4']);
     expect(run.stdout).toContain('::error::Input registry is empty: there is nowhere to push.');
   });
-
-  it.each(['run-release-tests', 'publish-dashboard'])(
-    '%s fails clearly as not built yet',
-    async (name) => {
-      const step = runnerEnv({});
-      const run = await runBundle(name, [], step.env);
-      expect(run.code).toBe(2);
-      expect(run.stdout).toMatch(
-        /::error::The .* stage is not built yet in this version of streamstress/,
-      );
-    },
-  );
 });

@@ -90,14 +90,11 @@ describe('the streamstress bundle', () => {
     expect(help.stdout).toContain('--no-auto-setup');
   });
 
-  it.each(['test', 'status', 'logs', 'publish'])(
-    '%s says it is not built yet and exits 2',
-    async (command) => {
-      const run = await streamstress(command);
-      expect(run.code).toBe(2);
-      expect(run.stderr).toMatch(/stage is not built yet in this version of streamstress/);
-    },
-  );
+  it.each(['status', 'logs'])('%s says it is not built yet and exits 2', async (command) => {
+    const run = await streamstress(command);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/stage is not built yet in this version of streamstress/);
+  });
 
   it('run without --dry-run says so before touching anything', async () => {
     const run = await streamstress(

@@ -261,8 +261,8 @@ describe('streamstress test with a stand-in gauge', () => {
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
       const log = join(out, 'logs', 'gauge-stdout.log');
-      // The second scenario's line reaches the log while Gauge is still running.
-      for (;;) {
+      // The third scenario's line reaches the log while Gauge is still running (it hangs there).
+      while (child.exitCode === null) {
         if (existsSync(log) && readFileSync(log, 'utf8').includes('## Third')) break;
         await new Promise((r) => setTimeout(r, 50));
       }
