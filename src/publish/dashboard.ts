@@ -62,9 +62,9 @@ function runList() {
       $('td', { class: 'num' }, r.summary.failed + r.summary.errored),
       $('td', {}, r.incomplete ? 'incomplete' : ''),
       $('td', {}, r.components.map((c) => c.name + '@' + c.commit.slice(0, 7)).join(', '))));
-  return $('table', {},
+  return $('div', { class: 'scroll' }, $('table', {},
     $('thead', {}, $('tr', {}, ...['run', 'started', 'tests', 'passed', 'failed', '', 'components'].map((h) => $('th', {}, h)))),
-    $('tbody', {}, ...rows));
+    $('tbody', {}, ...rows)));
 }
 
 // A flaky test flips between passing and failing; a broken one fails in every run since one.
@@ -132,6 +132,9 @@ load().catch((e) => main.replaceChildren($('p', { class: 'regression' }, 'Cannot
 const STYLE = `
 body { font: 15px/1.4 system-ui, sans-serif; margin: 0 auto; max-width: 72rem; padding: 1rem; color: #1f2328; }
 table { border-collapse: collapse; width: 100%; }
+.scroll { overflow-x: auto; }
+pre, summary, li, h2 { overflow-wrap: anywhere; }
+td { overflow-wrap: break-word; }
 th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #d0d7de; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .trend { width: 100%; height: 8rem; background: #f6f8fa; }

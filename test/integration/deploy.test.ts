@@ -234,7 +234,9 @@ describe('a rollout that does not finish', () => {
     'times out naming what is still wrong, and can be restored',
     { timeout: 120_000 },
     async () => {
-      await setSettings({ recreateDelayMs: 60_000 });
+      // Long against the 2 s timeout, short against the restore's 60 s: the re-creation
+      // already scheduled keeps this delay, and the restore waits for it.
+      await setSettings({ recreateDelayMs: 15_000 });
       try {
         const failure = await deployImages(builtImages('slow', ['triggers']), {
           kube,

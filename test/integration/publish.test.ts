@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Results, TestResult } from '../../src/results/model.js';
+import { writeResultsFile } from '../helpers/results.js';
 import { SiteIndexSchema, TestHistorySchema } from '../../src/publish/site.js';
 import { runBundle } from '../helpers/cli.js';
 import { readOutputs, runnerEnv } from '../helpers/runner.js';
@@ -14,64 +15,8 @@ beforeAll(() => {
   root = tempDir('publish');
 });
 
-const test = (scenario: string, status: TestResult['status']): TestResult => ({
-  id: `specs/pipelines/run.spec::${scenario}`,
-  spec: 'Pipelines',
-  specFile: 'specs/pipelines/run.spec',
-  scenario,
-  status,
-  durationSeconds: 1,
-  ...(status === 'failed'
-    ? { message: 'expected Succeeded', category: 'upstream-regression' }
-    : {}),
-});
-
-/** A results.json of a run started on the given day, with the given outcome per scenario. */
-function resultsFile(id: string, day: number, outcomes: Record<string, TestResult['status']>) {
-  const tests = Object.entries(outcomes).map(([scenario, status]) => test(scenario, status));
-  const count = (s: TestResult['status']) => tests.filter((t) => t.status === s).length;
-  const results: Results = {
-    schemaVersion: 1,
-    run: {
-      id,
-      label: `nightly <img src=x onerror=alert(1)> ${id}`,
-      startedAt: `2026-11-${String(day).padStart(2, '0')}T02:00:00Z`,
-      trigger: { event: 'schedule', url: `https://github.com/org/repo/actions/runs/${id}` },
-    },
-    components: [
-      {
-        name: 'pipeline',
-        repo: 'https://github.com/tektoncd/pipeline',
-        ref: 'refs/heads/main',
-        commit: 'a'.repeat(40),
-      },
-    ],
-    summary: {
-      total: tests.length,
-      passed: count('passed'),
-      failed: count('failed'),
-      skipped: count('skipped'),
-      errored: count('errored'),
-      durationSeconds: tests.length,
-    },
-    tests,
-    categories: [
-      {
-        id: 'upstream-regression',
-        name: 'Upstream regression',
-        description: 'x',
-        count: count('failed'),
-      },
-    ],
-    source: 'junit',
-    incomplete: false,
-    warnings: [],
-    exitCode: count('failed') > 0 ? 1 : 0,
-  };
-  const file = join(root, `${id}.json`);
-  writeFileSync(file, JSON.stringify(results));
-  return file;
-}
+const resultsFile = (id: string, day: number, outcomes: Record<string, TestResult['status']>) =>
+  writeResultsFile(root, id, day, outcomes);
 
 /** A bare repository that refuses any non-fast-forward update, as a guard against force pushes. */
 function bareRepo(name: string): string {
