@@ -17,14 +17,13 @@ const params = () => new URLSearchParams(location.hash.slice(1));
 const go = (p) => { location.hash = new URLSearchParams(p).toString(); };
 let index, tests;
 
+// The trend and the run list need only the index; the per-test history (larger) follows.
 async function load() {
-  const [i, t] = await Promise.all([
-    fetch('data/index.json').then((r) => r.json()),
-    fetch('data/tests.json').then((r) => r.json()),
-  ]);
-  index = i;
-  tests = t;
-  render();
+  const history = fetch('data/tests.json').then((r) => r.json());
+  index = await fetch('data/index.json').then((r) => r.json());
+  await render();
+  tests = await history;
+  await render();
 }
 
 function trend(runs) {
@@ -69,7 +68,7 @@ function runList() {
 
 // A flaky test flips between passing and failing; a broken one fails in every run since one.
 function historyOf(id) {
-  const t = tests.tests.find((x) => x.id === id);
+  const t = tests && tests.tests.find((x) => x.id === id);
   if (!t) return '';
   const ran = t.history.replace(/[-S]/g, '');
   const flips = [...ran].filter((c, i) => i > 0 && (c === 'P') !== (ran[i - 1] === 'P')).length;
@@ -95,6 +94,7 @@ async function runView(id) {
 }
 
 function compareView() {
+  if (!tests) return $('p', { class: 'compare-loading' }, 'Loading the comparison…');
   const kept = index.runs.filter((r) => !r.pruned);
   const p = params();
   const a = p.get('a') || (kept[1] && kept[1].id);
@@ -119,13 +119,13 @@ function compareView() {
 }
 
 async function render() {
-  const p = params();
-  main.replaceChildren($('p', {}, 'Loading…'));
-  const view = p.get('run') ? await runView(p.get('run')) : $('div', {}, trend(index.runs), compareView(), runList());
-  main.replaceChildren(view);
+  const run = params().get('run');
+  if (!run) return main.replaceChildren($('div', {}, trend(index.runs), compareView(), runList()));
+  if (!main.querySelector('section h2')) main.replaceChildren($('p', {}, 'Loading…'));
+  main.replaceChildren(await runView(run));
 }
 
-window.addEventListener('hashchange', render);
+window.addEventListener('hashchange', () => index && render());
 load().catch((e) => main.replaceChildren($('p', { class: 'regression' }, 'Cannot load the data: ' + e.message)));
 `;
 

@@ -21,14 +21,26 @@ export function writeResultsFile(
   day: number,
   outcomes: Record<string, TestResult['status']>,
 ): string {
+  const file = join(dir, `${id}.json`);
+  const startedAt = `2026-11-${String(day).padStart(2, '0')}T02:00:00Z`;
+  writeFileSync(file, JSON.stringify(resultsOf(id, startedAt, outcomes)));
+  return file;
+}
+
+/** A run's results.json with the given outcome per scenario (failures carry a message). */
+export function resultsOf(
+  id: string,
+  startedAt: string,
+  outcomes: Record<string, TestResult['status']>,
+): Results {
   const tests = Object.entries(outcomes).map(([scenario, status]) => test(scenario, status));
   const count = (s: TestResult['status']) => tests.filter((t) => t.status === s).length;
-  const results: Results = {
+  return {
     schemaVersion: 1,
     run: {
       id,
       label: `nightly <img src=x onerror=alert(1)> ${id}`,
-      startedAt: `2026-11-${String(day).padStart(2, '0')}T02:00:00Z`,
+      startedAt,
       trigger: { event: 'schedule', url: `https://github.com/org/repo/actions/runs/${id}` },
     },
     components: [
@@ -61,7 +73,4 @@ export function writeResultsFile(
     warnings: [],
     exitCode: count('failed') > 0 ? 1 : 0,
   };
-  const file = join(dir, `${id}.json`);
-  writeFileSync(file, JSON.stringify(results));
-  return file;
 }

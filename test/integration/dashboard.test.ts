@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishToFolder } from '../../src/publish/publish.js';
+import { launchChromium } from '../helpers/browser.js';
 import { ROOT } from '../helpers/cli.js';
 import { writeResultsFile } from '../helpers/results.js';
 import { serveFolder } from '../helpers/static-server.js';
@@ -35,19 +36,8 @@ beforeAll(async () => {
       onProgress: () => undefined,
     });
   site = await serveFolder(out);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
+
   mkdirSync(SCREENSHOTS, { recursive: true });
 }, 60_000);
 
@@ -78,7 +68,7 @@ describe('the dashboard in headless Chromium', () => {
     { timeout: 30_000 },
     async () => {
       const { page, problems } = await open();
-      await page.locator('svg.trend rect').first().waitFor();
+      await page.locator('section.compare h2').waitFor();
       expect(await page.locator('svg.trend rect').count()).toBe(3);
       expect(await page.locator('svg.trend rect.bad').count()).toBe(3);
       const compare = page.locator('section.compare');
@@ -101,7 +91,7 @@ describe('the dashboard in headless Chromium', () => {
     async () => {
       const { page, problems } = await open();
       await page.getByRole('link', { name: `nightly ${XSS} 103` }).click();
-      await page.locator('section h2').waitFor();
+      await page.getByText('(flaky)').waitFor();
       expect(page.url()).toBe(`${site.url}#run=103`);
       const failures = await page.locator('details summary').allTextContents();
       expect(failures).toEqual([
@@ -121,7 +111,7 @@ describe('the dashboard in headless Chromium', () => {
       await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-run.png'), fullPage: true });
 
       const direct = await open('#run=103');
-      await direct.page.locator('section h2').waitFor();
+      await direct.page.getByText('(flaky)').waitFor();
       expect(await direct.page.locator('section h2').textContent()).toBe(`nightly ${XSS} 103`);
       expect(problems).toEqual([]);
       expect(direct.problems).toEqual([]);
