@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StreamstressError } from '../errors.js';
+import { ExitCode, StreamstressError } from '../errors.js';
 import { runProgram, type RunProgram, type ProgramResult } from './exec.js';
 
 /** One line of `git ls-remote`: a ref and the object it points at, or a symbolic ref's target. */
@@ -60,6 +60,7 @@ export class Git {
   }
 
   async initBare(dir: string, url: string): Promise<void> {
+    refuseOptionLike(url);
     await this.checked(['init', '--quiet', '--bare', dir], `create the cache repository ${dir}`);
     await this.checked(['-C', dir, 'remote', 'add', 'origin', url], `set the origin of ${dir}`);
   }
@@ -142,6 +143,7 @@ export class Git {
    * not exist yet.
    */
   async checkoutBranchTip(url: string, dir: string, branch: string): Promise<boolean> {
+    refuseOptionLike(url);
     await this.checked(['init', '--quiet', dir], `create ${dir}`);
     await this.checked(['-C', dir, 'remote', 'add', 'origin', url], `set the origin of ${dir}`);
     await this.checked(['-C', dir, 'checkout', '--quiet', '--orphan', branch], `start ${branch}`);
@@ -257,6 +259,18 @@ export class Git {
       });
     }
   }
+}
+
+/** A repository given by a user that git would read as an option is refused, not passed on. */
+export function refuseOptionLike(url: string): void {
+  if (url.startsWith('-'))
+    throw new StreamstressError(
+      `The repository "${url}" starts with "-", which git would read as an option.`,
+      {
+        exitCode: ExitCode.infrastructure,
+        hint: 'Give a URL (https://…, file://…) or a path.',
+      },
+    );
 }
 
 // Never wait for a password on a terminal nobody is watching, and keep messages in English so

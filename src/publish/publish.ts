@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Git } from '../adapters/git.js';
+import { refuseOptionLike, type Git } from '../adapters/git.js';
 import { ExitCode, StreamstressError } from '../errors.js';
 import { loadResultsFile } from '../results/compare.js';
 import type { Results } from '../results/model.js';
@@ -49,6 +49,7 @@ export async function publishToBranch(
     backoffMs?: number;
   },
 ): Promise<{ runId: string; index: SiteIndex; attempts: number; pushed: boolean }> {
+  refuseOptionLike(options.repo);
   const results = await loadRunToPublish(options.resultsFile, options.label);
   const attempts = options.attempts ?? 10;
   const backoff = options.backoffMs ?? 200;

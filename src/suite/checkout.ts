@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Git } from '../adapters/git.js';
+import { refuseOptionLike, type Git } from '../adapters/git.js';
 import { checkoutPlanned } from '../build/sources.js';
 import { classifyRef, refProblem } from '../plan/refs.js';
 import { resolveRef } from '../plan/resolve.js';
@@ -22,6 +22,7 @@ export async function checkoutReleaseTests(
   git: Git,
   options: { repo: string; ref: string; cacheDir: string },
 ): Promise<ReleaseTestsCheckout> {
+  refuseOptionLike(options.repo);
   const problem = refProblem(options.ref);
   if (problem) {
     throw new StreamstressError(`--release-tests-ref "${options.ref}" ${problem}.`, {

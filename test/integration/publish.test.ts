@@ -170,6 +170,10 @@ describe('streamstress publish into a git repository', () => {
       'Cannot read the results file /nonexistent/results.json',
     ],
     [
+      ['--results', 'x.json', '--repo=-oops'],
+      'The repository "-oops" starts with "-", which git would read as an option.',
+    ],
+    [
       ['--results', 'x.json', '--out', 'o', '--retention', 'all'],
       '--retention is "all"; it must be a whole number above 0.',
     ],

@@ -299,6 +299,10 @@ describe('streamstress test with a stand-in gauge', () => {
       ['--release-tests-ref', 'main..evil'],
       '--release-tests-ref "main..evil" "main..evil" contains "..", which git reads as a range.',
     ],
+    [
+      ['--release-tests-repo=-oops'],
+      'The repository "-oops" starts with "-", which git would read as an option.',
+    ],
   ])('exits 2 on %j before running anything', async (args, message) => {
     const run = await streamstressTest('file:///nonexistent/release-tests.git', args);
     expect(run.code).toBe(2);
