@@ -1,14 +1,13 @@
 // npm run bench (third part): six components built at once with stand-in tools of known
 // lengths, pushing to Debian's docker-registry on loopback. Parallel builds should take about
 // as long as the longest one, not the sum of all.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Git } from '../src/adapters/git.js';
 import { buildComponents } from '../src/build/build.js';
 import { planFromRequest } from '../src/plan/index.js';
 import { ROOT } from '../test/helpers/cli.js';
 import { startRegistry } from '../test/helpers/registry.js';
-import { createGoUpstream, tempDir } from '../test/helpers/upstreams.js';
+import { createShippedUpstreams, tempDir } from '../test/helpers/upstreams.js';
 
 const RUNS = 3;
 // Seconds each stand-in build sleeps, on top of the stand-in's own start-up and pushes.
@@ -20,41 +19,19 @@ const LENGTHS: Record<string, number> = {
   'manual-approval-gate': 3.5,
   'console-plugin': 4.0,
 };
-const COMMANDS: Record<string, string[]> = {
-  pipeline: [
-    'controller',
-    'webhook',
-    'events',
-    'resolvers',
-    'entrypoint',
-    'nop',
-    'sidecarlogresults',
-    'workingdirinit',
-  ],
-  triggers: ['controller', 'webhook', 'interceptors', 'eventlistenersink'],
-  chains: ['controller'],
-  results: ['api', 'watcher', 'retention-policy-agent'],
-  'manual-approval-gate': ['controller', 'webhook'],
-  'console-plugin': [],
-};
-
 process.env.PATH = `${join(ROOT, 'test', 'stand-ins')}:${process.env.PATH}`;
 const registry = await startRegistry();
 try {
   const root = tempDir('bench-build');
-  let components = readFileSync(join(ROOT, 'config', 'components.toml'), 'utf8');
-  for (const [name, seconds] of Object.entries(LENGTHS)) {
-    const upstream = createGoUpstream(root, name, `example.com/${name}`, COMMANDS[name] ?? [], {
-      '.ko-sleep': String(seconds),
-      Dockerfile: `FROM scratch\nRUN sleep ${seconds}\n`,
-    });
-    components = components.replace(
-      new RegExp(`(\\[components\\.${name}\\]\\nrepo = )"[^"]*"`),
-      `$1"${upstream.url}"`,
-    );
-  }
-  const componentsFile = join(root, 'components.toml');
-  writeFileSync(componentsFile, components);
+  const { config: componentsFile } = await createShippedUpstreams(
+    root,
+    Object.fromEntries(
+      Object.entries(LENGTHS).map(([name, seconds]) => [
+        name,
+        { '.ko-sleep': String(seconds), Dockerfile: `FROM scratch\nRUN sleep ${seconds}\n` },
+      ]),
+    ),
+  );
   const cacheDir = join(root, 'cache');
   const plan = await planFromRequest({
     components: Object.keys(LENGTHS).join(','),

@@ -10,12 +10,8 @@ import { defaultCacheDir } from '../plan/as-of.js';
 import { OUTPUT_LAYOUT } from '../results/analyse.js';
 import { DEFAULT_RELEASE_TESTS_REPO } from '../suite/checkout.js';
 import { parseExtraArgs, parseSpecDirs } from '../suite/inputs.js';
-import {
-  cancellationSignal,
-  RESOURCE_PROFILE_FILE,
-  runTestStage,
-  specHeading,
-} from '../suite/stage.js';
+import { specHeadingOf } from '../results/console.js';
+import { cancellationSignal, RESOURCE_PROFILE_FILE, runTestStage } from '../suite/stage.js';
 import { withKubeconfig } from './cluster.js';
 import { booleanInput, optionalInput } from './run-action.js';
 
@@ -42,7 +38,7 @@ function gaugeLog(grouped: boolean): {
   };
   return {
     line(text) {
-      const heading = grouped ? specHeading(text) : undefined;
+      const heading = grouped ? specHeadingOf(text) : undefined;
       if (heading) {
         resume();
         if (open) core.endGroup();

@@ -36,44 +36,40 @@ const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.list.v2+json',
 ].join(', ');
 
+type Credentials = { username: string; token: string };
+
+/** A manifest HEAD for `host/repository` + `separator` + digest or tag. */
+async function headManifest(reference: string, separator: '@' | ':', credentials: Credentials) {
+  const slash = reference.indexOf('/');
+  const at = reference.lastIndexOf(separator);
+  const host = reference.slice(0, slash);
+  const repository = reference.slice(slash + 1, at);
+  const target = reference.slice(at + 1);
+  const response = await fetch(`${registryBaseUrl(host)}/v2/${repository}/manifests/${target}`, {
+    method: 'HEAD',
+    headers: { Accept: MANIFEST_TYPES, Authorization: basicAuth(credentials) },
+  });
+  return { response, host, repository, target };
+}
+
 /** Whether `host/repository@digest` exists in the registry. */
 export async function manifestExists(
   reference: string,
-  credentials: { username: string; token: string },
+  credentials: Credentials,
 ): Promise<boolean> {
-  const at = reference.indexOf('@');
-  const slash = reference.indexOf('/');
-  const host = reference.slice(0, slash);
-  const repository = reference.slice(slash + 1, at);
-  const digest = reference.slice(at + 1);
-  const response = await fetch(`${registryBaseUrl(host)}/v2/${repository}/manifests/${digest}`, {
-    method: 'HEAD',
-    headers: {
-      Accept: MANIFEST_TYPES,
-      Authorization: basicAuth(credentials),
-    },
-  });
-  return response.ok;
+  return (await headManifest(reference, '@', credentials)).response.ok;
 }
 
 /** The digest a tag points at (`host/repository:tag`), or undefined when there is no such tag. */
 export async function tagDigest(
   reference: string,
-  credentials: { username: string; token: string },
+  credentials: Credentials,
 ): Promise<string | undefined> {
-  const slash = reference.indexOf('/');
-  const colon = reference.lastIndexOf(':');
-  const host = reference.slice(0, slash);
-  const repository = reference.slice(slash + 1, colon);
-  const tag = reference.slice(colon + 1);
-  const response = await fetch(`${registryBaseUrl(host)}/v2/${repository}/manifests/${tag}`, {
-    method: 'HEAD',
-    headers: { Accept: MANIFEST_TYPES, Authorization: basicAuth(credentials) },
-  });
+  const { response, host, repository, target } = await headManifest(reference, ':', credentials);
   if (response.status === 404) return undefined;
   if (!response.ok) {
     throw new StreamstressError(
-      `The registry ${host} answered ${response.status} for ${repository}:${tag}.`,
+      `The registry ${host} answered ${response.status} for ${repository}:${target}.`,
       {
         exitCode: ExitCode.infrastructure,
         hint:
@@ -86,6 +82,6 @@ export async function tagDigest(
   return response.headers.get('docker-content-digest') ?? undefined;
 }
 
-function basicAuth(credentials: { username: string; token: string }): string {
+function basicAuth(credentials: Credentials): string {
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.token}`).toString('base64')}`;
 }

@@ -41,6 +41,13 @@ const SUMMARY =
   /^(Specifications|Scenarios):\s+(\d+) executed\s+(\d+) passed\s+(\d+) failed\s+(\d+) skipped/;
 const TOTAL_TIME = /^Total time taken:\s*(\S+)/;
 
+/** The spec heading one live console line starts (`# Heading`, maybe `[runner: N] `-prefixed). */
+export function specHeadingOf(line: string): string | undefined {
+  const screen = renderTerminal(line).at(-1) ?? '';
+  const runner = RUNNER.exec(screen);
+  return SPEC.exec(runner ? screen.slice(runner[0].length) : screen)?.[1]?.trim();
+}
+
 /**
  * Reads Gauge's console output (`gauge run --verbose`) when no report file exists: specs,
  * scenarios, step results, failure blocks, `[runner: N]` prefixes of parallel streams and the

@@ -4,6 +4,7 @@ import type { Git } from '../adapters/git.js';
 import type { KubeClient } from '../adapters/kube.js';
 import { analyseOutputDir, OUTPUT_LAYOUT, type Analysis } from '../results/analyse.js';
 import type { Results } from '../results/model.js';
+import { specHeadingOf } from '../results/console.js';
 import { checkoutReleaseTests } from './checkout.js';
 import {
   gaugeArguments,
@@ -59,16 +60,6 @@ const REGENERATED = [
   OUTPUT_LAYOUT.summary,
   RESOURCE_PROFILE_FILE,
 ];
-
-// ESC [ … letter: colour and cursor codes, removed before a line is read for its meaning.
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
-const SPEC_HEADING = /^(?:\[runner: ?\d+\] )?# (.+)$/;
-
-/** The spec heading a console line starts, if it starts one. */
-export function specHeading(line: string): string | undefined {
-  return SPEC_HEADING.exec(line.replace(ANSI, '').replace(/\r/g, '').trimEnd())?.[1]?.trim();
-}
 
 /**
  * `streamstress test` and run-release-tests: check out release-tests, run Gauge with live logs
@@ -128,7 +119,7 @@ export async function runTestStage(options: TestStageOptions): Promise<TestStage
     timeoutMs: options.timeoutSeconds * 1000,
     ...(options.signal ? { signal: options.signal } : {}),
     onStdoutLine: (line) => {
-      const heading = specHeading(line);
+      const heading = specHeadingOf(line);
       if (heading) profiler?.specStarted(heading);
       options.onGaugeLine(line, 'stdout');
     },

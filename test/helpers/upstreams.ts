@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { goModule } from '../../src/build/lookup.js';
+import { DEFAULT_COMPONENTS_FILE, loadComponents } from '../../src/config/components.js';
 
 /** A real git repository standing in for an upstream, served as a bare repo over file://. */
 export interface Upstream {
@@ -187,4 +189,31 @@ export function createRepository(
   git(root, ['clone', '--quiet', '--bare', work, bare]);
   rmSync(work, { recursive: true, force: true });
   return { url: pathToFileURL(bare).href, commit };
+}
+
+/**
+ * Local upstreams for shipped components — a Go module with the component's module path and a
+ * main package per import path (none for a Dockerfile build), plus `files` — and a copy of the
+ * shipped components.toml pointing at them.
+ */
+export async function createShippedUpstreams(
+  root: string,
+  files: Record<string, Record<string, string>>,
+): Promise<{ upstreams: Record<string, Upstream>; config: string }> {
+  const shipped = await loadComponents();
+  let text = readFileSync(DEFAULT_COMPONENTS_FILE, 'utf8');
+  const upstreams: Record<string, Upstream> = {};
+  for (const [name, extra] of Object.entries(files)) {
+    const spec = shipped.components.find((c) => c.name === name);
+    if (!spec) throw new Error(`${name} is not a shipped component`);
+    const commands = spec.images.flatMap((i) =>
+      i.importPath ? [i.importPath.replace(/^\.\/cmd\//, '')] : [],
+    );
+    const upstream = createGoUpstream(root, name, goModule(spec), commands, extra);
+    text = text.replace(`repo = "${spec.repo}"`, `repo = "${upstream.url}"`);
+    upstreams[name] = upstream;
+  }
+  const config = join(root, 'components.toml');
+  writeFileSync(config, text);
+  return { upstreams, config };
 }

@@ -15,7 +15,12 @@ import { ROOT, runBundle } from '../helpers/cli.js';
 import { startArtifactService } from '../helpers/artifact-service.js';
 import { readOutputs, runnerEnv } from '../helpers/runner.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { createGoUpstream, tempDir, type Upstream } from '../helpers/upstreams.js';
+import {
+  createGoUpstream,
+  createShippedUpstreams,
+  tempDir,
+  type Upstream,
+} from '../helpers/upstreams.js';
 
 let registry: TestRegistry;
 let root: string;
@@ -29,39 +34,18 @@ beforeAll(async () => {
   process.env.PATH = `${join(ROOT, 'test', 'stand-ins')}:${PATH}`;
   registry = await startRegistry();
   root = tempDir('build');
-  pipeline = createGoUpstream(root, 'pipeline', 'github.com/tektoncd/pipeline', [
-    'controller',
-    'webhook',
-    'events',
-    'resolvers',
-    'entrypoint',
-    'nop',
-    'sidecarlogresults',
-    'workingdirinit',
-  ]);
-  triggers = createGoUpstream(root, 'triggers', 'github.com/tektoncd/triggers', [
-    'controller',
-    'webhook',
-    'interceptors',
-    'eventlistenersink',
-  ]);
-  const chains = createGoUpstream(root, 'chains', 'github.com/tektoncd/chains', ['controller'], {
-    '.ko-fail': 'undefined: signing.NewSigner',
+  const shipped = await createShippedUpstreams(root, {
+    pipeline: {},
+    triggers: {},
+    chains: { '.ko-fail': 'undefined: signing.NewSigner' },
+    results: { '.ko-sleep': '3' },
+    'console-plugin': {
+      Dockerfile: 'FROM registry.access.redhat.com/ubi9/nginx-124\nCOPY dist /opt/app-root/src\n',
+    },
   });
-  const results = createGoUpstream(
-    root,
-    'results',
-    'github.com/tektoncd/results',
-    ['api', 'watcher', 'retention-policy-agent'],
-    { '.ko-sleep': '3' },
-  );
-  const consolePlugin = createGoUpstream(
-    root,
-    'console-plugin',
-    'github.com/openshift-pipelines/console-plugin',
-    [],
-    { Dockerfile: 'FROM registry.access.redhat.com/ubi9/nginx-124\nCOPY dist /opt/app-root/src\n' },
-  );
+  pipeline = shipped.upstreams['pipeline']!;
+  triggers = shipped.upstreams['triggers']!;
+  config = shipped.config;
   const brokenPlugin = createGoUpstream(
     root,
     'console-plugin-broken',
@@ -69,21 +53,13 @@ beforeAll(async () => {
     [],
     { Dockerfile: 'FROM registry.access.redhat.com/ubi9/nginx-124\nRUN false\n' },
   );
-  // The shipped components file, with the upstreams swapped for local ones.
-  config = join(root, 'components.toml');
-  writeFileSync(
-    config,
-    readFileSync(join(ROOT, 'config', 'components.toml'), 'utf8')
-      .replace('https://github.com/tektoncd/pipeline', pipeline.url)
-      .replace('https://github.com/tektoncd/triggers', triggers.url)
-      .replace('https://github.com/tektoncd/chains', chains.url)
-      .replace('https://github.com/tektoncd/results', results.url)
-      .replace('https://github.com/openshift-pipelines/console-plugin', consolePlugin.url),
-  );
   brokenConfig = join(root, 'components-broken.toml');
   writeFileSync(
     brokenConfig,
-    readFileSync(config, 'utf8').replace(consolePlugin.url, brokenPlugin.url),
+    readFileSync(config, 'utf8').replace(
+      shipped.upstreams['console-plugin']!.url,
+      brokenPlugin.url,
+    ),
   );
 }, 60_000);
 

@@ -10,7 +10,7 @@ import { startRegistry } from '../helpers/registry.js';
 import { builtImages } from '../helpers/images.js';
 import { startArtifactService } from '../helpers/artifact-service.js';
 import { readOutputs, runnerEnv } from '../helpers/runner.js';
-import { createGoUpstream, tempDir } from '../helpers/upstreams.js';
+import { createShippedUpstreams, tempDir } from '../helpers/upstreams.js';
 import { useTestbed } from '../testbed/hooks.js';
 import type { Testbed } from '../testbed/testbed.js';
 
@@ -100,20 +100,7 @@ describe('streamstress setup, deploy and restore, as the CLI bundle', () => {
     async () => {
       const registry = await startRegistry();
       try {
-        const triggers = createGoUpstream(work, 'triggers', 'github.com/tektoncd/triggers', [
-          'controller',
-          'webhook',
-          'interceptors',
-          'eventlistenersink',
-        ]);
-        const config = join(work, 'components.toml');
-        writeFileSync(
-          config,
-          readFileSync(join(ROOT, 'config', 'components.toml'), 'utf8').replace(
-            'https://github.com/tektoncd/triggers',
-            triggers.url,
-          ),
-        );
+        const { config } = await createShippedUpstreams(work, { triggers: {} });
         const tokenFile = join(work, 'registry-token');
         writeFileSync(tokenFile, registry.token, { mode: 0o600 });
         const out = join(work, 'by-registry');
