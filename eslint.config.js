@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test-output/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', 'test-output/', 'coverage/', '**/*.generated.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -30,6 +30,20 @@ export default tseslint.config(
         },
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The dashboard renders untrusted names and messages: text nodes and attributes only.
+    files: ['dashboard/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'MemberExpression[property.name=/^(innerHTML|outerHTML|insertAdjacentHTML|html|write|writeln)$/]',
+          message: 'Markup from data is how XSS gets in: build elements with h() and text.',
+        },
+      ],
     },
   },
 );

@@ -5,6 +5,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+// The dashboard tests open the page built from dashboard/: build it first, so they never
+// test a stale bundle.
+const dashboard = spawnSync(process.execPath, ['scripts/build-dashboard.mjs'], {
+  stdio: 'inherit',
+});
+if (dashboard.status !== 0) process.exit(dashboard.status ?? 1);
+
 const dir = mkdtempSync(join(tmpdir(), 'streamstress-test-'));
 const report = join(dir, 'report.json');
 const vitest = spawnSync(
