@@ -2,7 +2,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test-output/', 'coverage/', '**/*.generated.ts'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'test-output/',
+      'coverage/',
+      'demo-output/',
+      '**/*.generated.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

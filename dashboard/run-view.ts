@@ -69,7 +69,12 @@ function facts(run: Results): HTMLElement {
         ),
     ),
     ...item('phases', phases),
-    ...item('results from', run.source === 'junit' ? 'the xml-report' : "Gauge's console output"),
+    ...item(
+      'results from',
+      { junit: 'the xml-report', console: "Gauge's console output", none: 'no test ran' }[
+        run.source
+      ],
+    ),
   );
 }
 

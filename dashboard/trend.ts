@@ -79,12 +79,20 @@ export function trendChart(
     .call(
       axisBottom(x)
         .tickValues(shown.length > 12 ? [] : x.domain())
-        .tickFormat((id) => id.slice(-8)),
+        .tickFormat((id) => {
+          const run = shown.find((r) => r.id === id);
+          return formatTime(run?.startedAt ?? run?.publishedAt).slice(5);
+        }),
     );
   svg
     .append('g')
     .attr('transform', `translate(${MARGIN.left},0)`)
-    .call(axisLeft(failures).ticks(4))
+    // Failures are counted: whole numbers only.
+    .call(
+      axisLeft(failures)
+        .ticks(Math.min(4, failures.domain()[1] ?? 1))
+        .tickFormat((v) => (Number.isInteger(v) ? String(v) : '')),
+    )
     .call((g) =>
       g
         .append('text')

@@ -60,3 +60,12 @@ export function describeError(error: unknown): string {
 export function exitCodeOf(error: unknown): ExitCode {
   return error instanceof StreamstressError ? error.exitCode : ExitCode.infrastructure;
 }
+
+/** Two outcomes of one run as one exit code: tests failing (1) and a stage failing (2) give 3. */
+export function combineExitCodes(a: ExitCode, b: ExitCode): ExitCode {
+  const testsFailed = [a, b].some((c) => c === ExitCode.testsFailed || c === ExitCode.both);
+  const infrastructure = [a, b].some((c) => c === ExitCode.infrastructure || c === ExitCode.both);
+  if (testsFailed && infrastructure) return ExitCode.both;
+  if (infrastructure) return ExitCode.infrastructure;
+  return testsFailed ? ExitCode.testsFailed : ExitCode.passed;
+}

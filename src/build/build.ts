@@ -23,8 +23,16 @@ export interface BuildOptions {
   maxParallel?: number;
   failFast?: boolean;
   run?: RunProgram;
+  /** Aborted when the run is cancelled: builds not started yet are not started. */
+  signal?: AbortSignal;
   onProgress?: (message: string) => void;
+  /** Each component's state as it changes, for a live display. */
+  onComponent?: (component: string, state: ComponentBuildState, detail?: string) => void;
+  /** Every command a build runs, as shown in its log (`--verbose`). */
+  onCommand?: (component: string, command: string) => void;
 }
+
+export type ComponentBuildState = 'queued' | 'building' | 'built' | 'failed' | 'skipped';
 
 export interface BuildFailure {
   component: string;
@@ -54,19 +62,23 @@ export async function buildComponents(options: BuildOptions): Promise<BuildResul
   );
   const built: Images['components'] = [];
   const failures: BuildFailure[] = [];
+  const state = options.onComponent ?? (() => undefined);
   let stop = false;
   try {
     const queue = [...options.plan.components];
+    for (const component of queue) state(component.name, 'queued');
     const worker = async () => {
       for (let component = queue.shift(); component; component = queue.shift()) {
-        if (stop) {
-          failures.push({
-            component: component.name,
-            error: 'not built: an earlier build failed and fail-fast is on',
-          });
+        if (stop || options.signal?.aborted) {
+          const error = options.signal?.aborted
+            ? 'not built: the run was cancelled'
+            : 'not built: an earlier build failed and fail-fast is on';
+          failures.push({ component: component.name, error });
+          state(component.name, 'skipped', error);
           continue;
         }
         const started = Date.now();
+        state(component.name, 'building', component.commit.slice(0, 12));
         progress(`${component.name}: building ${component.commit.slice(0, 12)}`);
         try {
           built.push(
@@ -77,11 +89,14 @@ export async function buildComponents(options: BuildOptions): Promise<BuildResul
               log: buildLogFile(options.outputDir, component.name),
             }),
           );
-          progress(`${component.name}: built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+          const seconds = ((Date.now() - started) / 1000).toFixed(1);
+          state(component.name, 'built', `${seconds} s`);
+          progress(`${component.name}: built in ${seconds} s`);
         } catch (error) {
           const message =
             error instanceof StreamstressError ? error.message : (error as Error).message;
           failures.push({ component: component.name, error: message });
+          state(component.name, 'failed', message);
           progress(`${component.name}: failed: ${message}`);
           if (options.failFast) stop = true;
         }
@@ -174,6 +189,7 @@ async function logged(
   step: { file: string; args: string[]; cwd: string; env: Record<string, string>; shown: string },
 ) {
   log.write(`$ ${step.shown}\n`);
+  options.onCommand?.(component.name, step.shown);
   const result = await options.run(step.file, step.args, {
     cwd: step.cwd,
     env: step.env,

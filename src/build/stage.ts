@@ -5,7 +5,7 @@ import { Git } from '../adapters/git.js';
 import { defaultCacheDir } from '../plan/as-of.js';
 import { planFromRequest } from '../plan/index.js';
 import { INTERNAL_REGISTRY } from '../cluster/setup.js';
-import { buildComponents, type BuildResult } from './build.js';
+import { buildComponents, type BuildOptions, type BuildResult } from './build.js';
 
 export interface BuildStageOptions {
   components: string;
@@ -21,6 +21,9 @@ export interface BuildStageOptions {
   /** Called only once the inputs have been checked: a token file, the environment, or the kubeconfig. */
   token: () => Promise<string>;
   onProgress: (message: string) => void;
+  signal?: AbortSignal;
+  onComponent?: BuildOptions['onComponent'];
+  onCommand?: BuildOptions['onCommand'];
 }
 
 /** Splits `host[:port]/namespace`, refusing anything else. */
@@ -71,5 +74,8 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildRe
     ...(options.maxParallel ? { maxParallel: options.maxParallel } : {}),
     ...(options.failFast ? { failFast: true } : {}),
     onProgress: options.onProgress,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onComponent ? { onComponent: options.onComponent } : {}),
+    ...(options.onCommand ? { onCommand: options.onCommand } : {}),
   });
 }

@@ -11,7 +11,10 @@ import { parseRegistry, readTokenFile, runBuildStage } from '../build/stage.js';
 import { parsePositiveInteger, parseSeconds, parseStrategy } from '../input.js';
 import { DEFAULT_RELEASE_TESTS_REPO } from '../suite/checkout.js';
 import { DEFAULT_RETENTION, publishToBranch, publishToFolder } from '../publish/publish.js';
-import { Git } from '../adapters/git.js';
+import { Git, refuseOptionLike } from '../adapters/git.js';
+import { runAll } from '../run/run.js';
+import { createProgress } from './progress.js';
+import { resolve } from 'node:path';
 import { defaultCacheDir } from '../plan/as-of.js';
 import { parseExtraArgs, parseSpecDirs } from '../suite/inputs.js';
 import { cancellationSignal, runTestStage } from '../suite/stage.js';
@@ -60,9 +63,9 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
 
-  program
+  const run = program
     .command('run')
-    .description('plan, build, deploy, test and report in one go')
+    .description('set up, plan, build, deploy, test and report in one go (then restore, publish)')
     .requiredOption(
       '--components <specs>',
       'components to build: name or name:ref, separated by commas, spaces or newlines',
@@ -71,30 +74,134 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
       '--as-of <date>',
       'build each default branch as it stood at the start of YYYY-MM-DD (UTC)',
     )
-    .option('--cache-dir <dir>', 'where fetched upstream history is kept between runs')
     .option('--dry-run', 'resolve refs and show the plan; touch no cluster')
     .option('--json', 'with --dry-run: print the plan as JSON')
-    .option('--profile', 'profile resource use per spec (needs the metrics API)')
     .option('--output-dir <dir>', 'where the run writes its records', './test-output')
-    .action(
-      async (options: {
-        components: string;
-        asOf?: string;
-        cacheDir?: string;
-        dryRun?: boolean;
-        json?: boolean;
-      }) => {
-        if (!options.dryRun) throw notBuiltYet('build, deploy and test');
-        const global = program.opts<{ config?: string }>();
-        const plan = await planFromRequest({
-          components: options.components,
-          ...(global.config === undefined ? {} : { componentsFile: global.config }),
-          ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
-          ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
-        });
-        io.stdout(options.json ? `${JSON.stringify(plan, null, 2)}\n` : `${planTable(plan)}\n`);
+    .option(
+      '--registry <host/namespace>',
+      'where images are pushed (default: the registry route and --image-namespace)',
+    )
+    .option('--skip-build', 'deploy the images of an earlier build (--images FILE) instead')
+    .option('--images <file>', 'with --skip-build: the images.json of that build')
+    .option(
+      '--target-namespace <ns>',
+      'namespace the Tekton workloads run in',
+      'openshift-pipelines',
+    )
+    .option('--strategy <strategy>', 'deploy through auto, csv or deployment', 'auto')
+    .option('--allow-new-env', 'add IMAGE_* variables the operator does not have yet')
+    .option(
+      '--setup-timeout <seconds>',
+      'how long setup may wait for the route and operator',
+      '600',
+    )
+    .option('--deploy-timeout <seconds>', 'how long the operator may take to run the images', '900')
+    .option('--test-timeout <seconds>', 'stop Gauge after this long', '14400')
+    .option('--restore-after', "put the operator's original images back when the run ends")
+    .option('--label <text>', 'label of the run in results and on the dashboard')
+    .option('--publish <path or url>', "publish the results to this repository's dashboard branch")
+    .option('--publish-branch <name>', 'branch of the dashboard site', 'gh-pages');
+  testFlags(namespaceFlags(buildFlags(run))).action(async (options: RunFlags) => {
+    const global = program.opts<{ config?: string; autoSetup: boolean; verbose?: boolean }>();
+    if (options.dryRun) {
+      const plan = await planFromRequest({
+        components: options.components,
+        ...(global.config === undefined ? {} : { componentsFile: global.config }),
+        ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
+        ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+      });
+      io.stdout(options.json ? `${JSON.stringify(plan, null, 2)}\n` : `${planTable(plan)}\n`);
+      return;
+    }
+    if (options.json)
+      throw badInput('--json goes with --dry-run.', 'Add --dry-run, or leave --json out.');
+    if (Boolean(options.skipBuild) !== Boolean(options.images))
+      throw badInput(
+        options.images ? '--images needs --skip-build.' : '--skip-build needs --images FILE.',
+        'Reuse an earlier build with --skip-build --images test-output/images.json, or leave both out to build.',
+      );
+    if (options.registry) parseRegistry(options.registry);
+    const strategy = parseStrategy(options.strategy);
+    const maxParallel =
+      options.maxParallel === undefined
+        ? undefined
+        : parsePositiveInteger('--max-parallel', options.maxParallel);
+    const inputs = testInputs(options, '--test-timeout', options.testTimeout);
+    const setupTimeoutSeconds = parseSeconds('--setup-timeout', options.setupTimeout);
+    const deployTimeoutSeconds = parseSeconds('--deploy-timeout', options.deployTimeout);
+    if (options.publish) refuseOptionLike(options.publish);
+
+    const stream = process.stderr;
+    const display = createProgress(
+      {
+        write: (text) => io.stderr(text),
+        isTTY: stream.isTTY && io === processIo,
+        columns: stream.columns,
       },
+      { verbose: global.verbose ?? false },
     );
+    const cancellation = cancellationSignal();
+    try {
+      const outcome = await runAll({
+        runId: localRunId(),
+        ...(options.label ? { label: options.label } : {}),
+        outputDir: options.outputDir,
+        connect: cluster,
+        autoSetup: global.autoSetup,
+        setup: {
+          imageNamespace: options.imageNamespace,
+          operatorNamespace: options.operatorNamespace,
+          timeoutSeconds: setupTimeoutSeconds,
+        },
+        ...(options.registry ? { registry: options.registry } : {}),
+        ...(options.images ? { imagesFile: options.images } : {}),
+        build: {
+          components: options.components,
+          ...(global.config ? { componentsFile: global.config } : {}),
+          ...(options.asOf ? { asOf: options.asOf } : {}),
+          ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+          ...(maxParallel ? { maxParallel } : {}),
+          ...(options.failFast ? { failFast: true } : {}),
+          username: options.registryUser,
+          token: () => registryToken(options.tokenFile),
+        },
+        deploy: {
+          strategy,
+          timeoutSeconds: deployTimeoutSeconds,
+          propagationTimeoutSeconds: 60,
+          operatorNamespace: options.operatorNamespace,
+          targetNamespace: options.targetNamespace,
+          allowNewEnv: options.allowNewEnv ?? false,
+        },
+        test: { ...inputs, ...kubeconfigPath() },
+        restoreAfter: options.restoreAfter ?? false,
+        ...(options.publish
+          ? {
+              publish: async (resultsFile: string) => {
+                const published = await publishToBranch({
+                  resultsFile,
+                  retention: DEFAULT_RETENTION,
+                  git: new Git(),
+                  repo: options.publish!,
+                  branch: options.publishBranch,
+                  onProgress: (message) => display.message(message),
+                });
+                return `run ${published.runId} on ${options.publishBranch} of ${options.publish}`;
+              },
+            }
+          : {}),
+        signal: cancellation.signal,
+        progress: display,
+      });
+      display.close();
+      io.stdout(outcome.analysis.summary);
+      io.stdout(`\nRecords: ${resolve(options.outputDir)}\n`);
+      setExitCode(outcome.exitCode);
+    } finally {
+      display.close();
+      cancellation.dispose();
+    }
+  });
 
   // The other stages are filled in issue by issue; their flags are the seed's already.
   const stage = (name: string, description: string, stageName: string) =>
@@ -115,6 +222,11 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
     });
   };
 
+  const kubeconfigPath = () => {
+    const { kubeconfig } = globals();
+    return kubeconfig ? { kubeconfigPath: kubeconfig } : {};
+  };
+
   const registryToken = async (tokenFile: string | undefined) => {
     if (tokenFile) return readTokenFile(tokenFile);
     if (process.env.STREAMSTRESS_REGISTRY_TOKEN) return process.env.STREAMSTRESS_REGISTRY_TOKEN;
@@ -127,7 +239,7 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
     return token;
   };
 
-  program
+  const build = program
     .command('build')
     .description(
       'check out the planned commits, build images with ko, push them by digest, write images.json',
@@ -143,53 +255,46 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
       '--output-dir <dir>',
       'where plan.json, images.json and the build logs go',
       './test-output',
-    )
-    .option('--max-parallel <n>', 'components built at once (default: the number of CPUs)')
-    .option('--fail-fast', 'stop starting builds after the first failure')
-    .option(
-      '--token-file <file>',
-      'registry token (else STREAMSTRESS_REGISTRY_TOKEN, else the kubeconfig token)',
-    )
-    .option('--registry-user <name>', 'user name for the registry', 'streamstress')
-    .action(
-      async (options: {
-        component: string;
-        registry: string;
-        asOf?: string;
-        cacheDir?: string;
-        outputDir: string;
-        maxParallel?: string;
-        failFast?: boolean;
-        tokenFile?: string;
-        registryUser: string;
-      }) => {
-        parseRegistry(options.registry);
-        const maxParallel =
-          options.maxParallel === undefined
-            ? undefined
-            : parsePositiveInteger('--max-parallel', options.maxParallel);
-        const { config } = globals();
-        const result = await runBuildStage({
-          components: options.component,
-          registry: options.registry,
-          ...(config ? { componentsFile: config } : {}),
-          ...(options.asOf ? { asOf: options.asOf } : {}),
-          ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
-          outputDir: options.outputDir,
-          ...(maxParallel ? { maxParallel } : {}),
-          ...(options.failFast ? { failFast: true } : {}),
-          username: options.registryUser,
-          token: () => registryToken(options.tokenFile),
-          onProgress: progress,
-        });
-        const count = result.images.components.reduce((n, c) => n + c.images.length, 0);
-        io.stdout(
-          `Built ${count} images of ${result.images.components.map((c) => c.name).join(', ') || 'no component'}; every digest is in the registry. ${result.file}\n`,
-        );
-        for (const failure of result.failures) io.stdout(`failed: ${failure.error}\n`);
-        if (result.failures.length > 0) setExitCode(ExitCode.infrastructure);
-      },
     );
+  buildFlags(build).action(
+    async (options: {
+      component: string;
+      registry: string;
+      asOf?: string;
+      cacheDir?: string;
+      outputDir: string;
+      maxParallel?: string;
+      failFast?: boolean;
+      tokenFile?: string;
+      registryUser: string;
+    }) => {
+      parseRegistry(options.registry);
+      const maxParallel =
+        options.maxParallel === undefined
+          ? undefined
+          : parsePositiveInteger('--max-parallel', options.maxParallel);
+      const { config } = globals();
+      const result = await runBuildStage({
+        components: options.component,
+        registry: options.registry,
+        ...(config ? { componentsFile: config } : {}),
+        ...(options.asOf ? { asOf: options.asOf } : {}),
+        ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+        outputDir: options.outputDir,
+        ...(maxParallel ? { maxParallel } : {}),
+        ...(options.failFast ? { failFast: true } : {}),
+        username: options.registryUser,
+        token: () => registryToken(options.tokenFile),
+        onProgress: progress,
+      });
+      const count = result.images.components.reduce((n, c) => n + c.images.length, 0);
+      io.stdout(
+        `Built ${count} images of ${result.images.components.map((c) => c.name).join(', ') || 'no component'}; every digest is in the registry. ${result.file}\n`,
+      );
+      for (const failure of result.failures) io.stdout(`failed: ${failure.error}\n`);
+      if (result.failures.length > 0) setExitCode(ExitCode.infrastructure);
+    },
+  );
 
   program
     .command('check')
@@ -213,17 +318,12 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
       if (!pass) setExitCode(ExitCode.infrastructure);
     });
 
-  program
+  const setup = program
     .command('setup')
     .description(
       'prepare the cluster: registry route, image namespace, pull rights, operator (idempotent)',
-    )
-    .option('--image-namespace <ns>', 'namespace that receives the built images', 'tekton-upstream')
-    .option(
-      '--operator-namespace <ns>',
-      'namespace of the OpenShift Pipelines operator',
-      'openshift-operators',
-    )
+    );
+  namespaceFlags(setup)
     .option('--channel <channel>', 'OLM channel when the operator has to be installed', 'latest')
     .option('--catalog-source <name>', 'OLM catalog source', 'redhat-operators')
     .option(
@@ -370,84 +470,35 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
       .description("put back the operator's original images recorded by deploy"),
   ).action((options: DeployFlags) => runDeploy(options, true));
 
-  program
+  const test = program
     .command('test')
     .description(
       'run the release-tests Gauge suite and write results.json (and a resource profile)',
     )
-    .option('--release-tests-repo <url>', 'release-tests repository', DEFAULT_RELEASE_TESTS_REPO)
-    .option('--release-tests-ref <ref>', 'release-tests branch, tag or commit', 'master')
-    .option(
-      '--tags <expr>',
-      'Gauge tag expression (default: e2e, without skip-<OpenShift version> and to-do)',
-    )
-    .option('--specs <dirs>', 'spec directories inside release-tests', 'specs')
-    .option('--env <name>', 'Gauge environment (env/<name>)')
-    .option('--parallel <n>', 'parallel Gauge streams')
-    .option('--gauge-args <args>', 'more arguments for gauge run, separated by spaces')
     .option('--timeout <seconds>', 'stop Gauge after this long', '14400')
-    .option('--profile', 'profile CPU, memory and pods per spec through the metrics API')
-    .option('--profile-interval <seconds>', 'seconds between metrics samples', '5')
-    .option('--categories <file>', 'failure categories file')
-    .option('--cache-dir <dir>', 'where fetched release-tests history is kept between runs')
-    .option('--output-dir <dir>', 'where the run writes its records', './test-output')
-    .action(
-      async (options: {
-        releaseTestsRepo: string;
-        releaseTestsRef: string;
-        tags?: string;
-        specs: string;
-        env?: string;
-        parallel?: string;
-        gaugeArgs?: string;
-        timeout: string;
-        profile?: boolean;
-        profileInterval: string;
-        categories?: string;
-        cacheDir?: string;
-        outputDir: string;
-      }) => {
-        const specDirs = parseSpecDirs(options.specs);
-        const timeoutSeconds = parseSeconds('--timeout', options.timeout);
-        const profileIntervalSeconds = parseSeconds('--profile-interval', options.profileInterval);
-        const parallelStreams =
-          options.parallel === undefined
-            ? undefined
-            : parsePositiveInteger('--parallel', options.parallel);
-        const cancellation = cancellationSignal();
-        try {
-          const result = await runTestStage({
-            git: new Git(),
-            connect: cluster,
-            ...(globals().kubeconfig ? { kubeconfigPath: globals().kubeconfig } : {}),
-            releaseTestsRepo: options.releaseTestsRepo,
-            releaseTestsRef: options.releaseTestsRef,
-            cacheDir: options.cacheDir ?? defaultCacheDir(),
-            outputDir: options.outputDir,
-            ...(options.tags === undefined ? {} : { tags: options.tags }),
-            specDirs,
-            ...(options.env ? { gaugeEnv: options.env } : {}),
-            ...(parallelStreams ? { parallelStreams } : {}),
-            extraArgs: parseExtraArgs(options.gaugeArgs),
-            timeoutSeconds,
-            profile: options.profile ?? false,
-            profileIntervalSeconds,
-            ...(options.categories ? { categoriesFile: options.categories } : {}),
-            signal: cancellation.signal,
-            runId: `local-${new Date().toISOString().replace(/[-:.]/g, '')}`,
-            onProgress: progress,
-            onWarning: (message) => progress(`warning: ${message}`),
-            onGaugeLine: (line) => io.stderr(`${line}\n`),
-          });
-          io.stdout(result.summary);
-          if (result.profile)
-            io.stdout(`\nParallelism: ${result.profile.recommendation.reasoning}\n`);
-          setExitCode(result.results.exitCode);
-        } finally {
-          cancellation.dispose();
-        }
-      },
-    );
+    .option('--output-dir <dir>', 'where the run writes its records', './test-output');
+  testFlags(test).action(async (options: TestFlags & { timeout: string; outputDir: string }) => {
+    const inputs = testInputs(options, '--timeout', options.timeout);
+    const cancellation = cancellationSignal();
+    try {
+      const result = await runTestStage({
+        ...inputs,
+        connect: cluster,
+        ...kubeconfigPath(),
+        outputDir: options.outputDir,
+        signal: cancellation.signal,
+        runId: localRunId(),
+        onProgress: progress,
+        onWarning: (message) => progress(`warning: ${message}`),
+        onGaugeLine: (line) => io.stderr(`${line}\n`),
+      });
+      io.stdout(result.summary);
+      if (result.profile) io.stdout(`\nParallelism: ${result.profile.recommendation.reasoning}\n`);
+      setExitCode(result.results.exitCode);
+    } finally {
+      cancellation.dispose();
+    }
+  });
   program
     .command('results')
     .description(
@@ -536,4 +587,115 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
       },
     );
   return program;
+}
+
+/** The flags `test` and `run` share for the release-tests suite. */
+function testFlags(command: Command): Command {
+  return command
+    .option('--release-tests-repo <url>', 'release-tests repository', DEFAULT_RELEASE_TESTS_REPO)
+    .option('--release-tests-ref <ref>', 'release-tests branch, tag or commit', 'master')
+    .option(
+      '--tags <expr>',
+      'Gauge tag expression (default: e2e, without skip-<OpenShift version> and to-do)',
+    )
+    .option('--specs <dirs>', 'spec directories inside release-tests', 'specs')
+    .option('--env <name>', 'Gauge environment (env/<name>)')
+    .option('--parallel <n>', 'parallel Gauge streams')
+    .option('--gauge-args <args>', 'more arguments for gauge run, separated by spaces')
+    .option('--profile', 'profile CPU, memory and pods per spec through the metrics API')
+    .option('--profile-interval <seconds>', 'seconds between metrics samples', '5')
+    .option('--categories <file>', 'failure categories file')
+    .option('--cache-dir <dir>', 'where fetched upstream and release-tests history is kept');
+}
+
+interface TestFlags {
+  releaseTestsRepo: string;
+  releaseTestsRef: string;
+  tags?: string;
+  specs: string;
+  env?: string;
+  parallel?: string;
+  gaugeArgs?: string;
+  profile?: boolean;
+  profileInterval: string;
+  categories?: string;
+  cacheDir?: string;
+}
+
+/** The test stage's inputs from its flags, each checked before anything runs. */
+function testInputs(options: TestFlags, timeoutFlag: string, timeout: string) {
+  const parallelStreams =
+    options.parallel === undefined
+      ? undefined
+      : parsePositiveInteger('--parallel', options.parallel);
+  return {
+    git: new Git(),
+    releaseTestsRepo: options.releaseTestsRepo,
+    releaseTestsRef: options.releaseTestsRef,
+    cacheDir: options.cacheDir ?? defaultCacheDir(),
+    ...(options.tags === undefined ? {} : { tags: options.tags }),
+    specDirs: parseSpecDirs(options.specs),
+    ...(options.env ? { gaugeEnv: options.env } : {}),
+    ...(parallelStreams ? { parallelStreams } : {}),
+    extraArgs: parseExtraArgs(options.gaugeArgs),
+    timeoutSeconds: parseSeconds(timeoutFlag, timeout),
+    profile: options.profile ?? false,
+    profileIntervalSeconds: parseSeconds('--profile-interval', options.profileInterval),
+    ...(options.categories ? { categoriesFile: options.categories } : {}),
+  };
+}
+
+interface RunFlags extends TestFlags {
+  components: string;
+  asOf?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  outputDir: string;
+  registry?: string;
+  skipBuild?: boolean;
+  images?: string;
+  maxParallel?: string;
+  failFast?: boolean;
+  tokenFile?: string;
+  registryUser: string;
+  imageNamespace: string;
+  operatorNamespace: string;
+  targetNamespace: string;
+  strategy: string;
+  allowNewEnv?: boolean;
+  setupTimeout: string;
+  deployTimeout: string;
+  testTimeout: string;
+  restoreAfter?: boolean;
+  label?: string;
+  publish?: string;
+  publishBranch: string;
+}
+
+const badInput = (message: string, hint: string) =>
+  new StreamstressError(message, { exitCode: ExitCode.infrastructure, hint });
+
+const localRunId = () => `local-${new Date().toISOString().replace(/[-:.]/g, '')}`;
+
+/** The flags `build` and `run` share for building and pushing. */
+function buildFlags(command: Command): Command {
+  return command
+    .option('--max-parallel <n>', 'components built at once (default: the number of CPUs)')
+    .option('--fail-fast', 'stop starting builds after the first failure')
+    .option(
+      '--token-file <file>',
+      'registry token (else STREAMSTRESS_REGISTRY_TOKEN, else the kubeconfig token)',
+    )
+    .option('--registry-user <name>', 'user name for the registry', 'streamstress');
+}
+
+/** The flags `setup` and `run` share for where images and the operator live. */
+function namespaceFlags(command: Command): Command {
+  return command
+    .option('--image-namespace <ns>', 'namespace that receives the built images', 'tekton-upstream')
+    .option(
+      '--operator-namespace <ns>',
+      'namespace of the OpenShift Pipelines operator',
+      'openshift-operators',
+    );
 }

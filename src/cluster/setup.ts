@@ -97,8 +97,7 @@ export async function setupCluster(options: SetupOptions): Promise<SetupResult> 
       kube,
       [resourcePath('route.openshift.io', 'v1', 'routes', 'openshift-image-registry')],
       timeoutMs,
-      async () =>
-        (await kube.getOrUndefined<KubeObject & { spec?: { host?: string } }>(ROUTE))?.spec?.host,
+      () => registryRouteHost(kube),
     );
     if (!host)
       throw new Error(
@@ -238,4 +237,9 @@ async function installedVersion(
     resourcePath('operator.tekton.dev', 'v1alpha1', 'tektonconfigs', undefined, 'config'),
   );
   return { present: config !== undefined };
+}
+
+/** The host of the internal registry's route, when the cluster exposes it. */
+export async function registryRouteHost(kube: KubeClient): Promise<string | undefined> {
+  return (await kube.getOrUndefined<KubeObject & { spec?: { host?: string } }>(ROUTE))?.spec?.host;
 }

@@ -21,10 +21,16 @@ export interface PlanRequest {
  * What the CLI and the build-components action share: load the registry, check every input,
  * then resolve refs. Everything that can be refused without the network is refused first.
  */
-export async function planFromRequest(request: PlanRequest): Promise<Plan> {
+/** The request's mistakes (components file, component specs, --as-of), found offline. */
+export async function checkPlanRequest(request: PlanRequest) {
   const registry = await loadComponents(request.componentsFile);
   const requests = parseComponentSpecs(request.components, registry);
   if (request.asOf !== undefined) parseAsOf(request.asOf);
+  return { registry, requests };
+}
+
+export async function planFromRequest(request: PlanRequest): Promise<Plan> {
+  const { registry, requests } = await checkPlanRequest(request);
   return createPlan({
     git: request.git ?? new Git(),
     registry,

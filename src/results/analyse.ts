@@ -23,7 +23,7 @@ export interface AnalyseOptions {
   baselineFile?: string;
   categoriesFile?: string;
   /** What the test stage knows first-hand; a re-analysis keeps what results.json had. */
-  record?: Partial<Pick<Results, 'run' | 'releaseTests' | 'phases' | 'profile'>>;
+  record?: Partial<Pick<Results, 'run' | 'components' | 'releaseTests' | 'phases' | 'profile'>>;
   /** The run was stopped (timeout, cancellation): the results are incomplete whatever was read. */
   stopped?: boolean;
 }
@@ -55,14 +55,16 @@ export async function analyseOutputDir(
 
   const parsed = await readTestOutput(dir);
 
-  const components = plan.success
-    ? plan.data.components.map((c) => ({
-        name: c.name,
-        repo: c.repo,
-        ref: c.ref,
-        commit: c.commit,
-      }))
-    : (previous?.components ?? []);
+  const components =
+    options.record?.components ??
+    (plan.success
+      ? plan.data.components.map((c) => ({
+          name: c.name,
+          repo: c.repo,
+          ref: c.ref,
+          commit: c.commit,
+        }))
+      : (previous?.components ?? []));
   const { tests, categories } = applyCategories(
     parsed.tests,
     rules,
@@ -94,6 +96,37 @@ export async function analyseOutputDir(
     }),
   };
   const comparison = baseline ? compareResults(results, baseline) : undefined;
+  return writeResults(dir, results, comparison);
+}
+
+/**
+ * results.json and summary.md of a run that stopped before any test ran (a setup, build or
+ * deploy failure): no tests, the phases saying which stage failed and why, exit code 2.
+ */
+export async function recordRunWithoutTests(
+  dir: string,
+  record: Pick<Results, 'run' | 'components' | 'phases'> & Partial<Pick<Results, 'releaseTests'>>,
+): Promise<Analysis> {
+  const summary = summarise([]);
+  const results: Results = {
+    schemaVersion: 1,
+    ...record,
+    summary,
+    tests: [],
+    categories: [],
+    source: 'none',
+    incomplete: false,
+    warnings: [],
+    exitCode: exitCodeFor(summary, { incomplete: false, infrastructureFailed: true }),
+  };
+  return writeResults(dir, results, undefined);
+}
+
+async function writeResults(
+  dir: string,
+  results: Results,
+  comparison: Comparison | undefined,
+): Promise<Analysis> {
   const markdown = renderSummary(results, comparison ? { comparison } : {});
   await mkdir(join(dir, 'results'), { recursive: true });
   await writeAtomically(join(dir, OUTPUT_LAYOUT.results), `${JSON.stringify(results)}\n`);

@@ -86,6 +86,10 @@ function render(results: Results, options: SummaryOptions, detail: Detail): stri
     ),
   );
   const notes = [
+    ...Object.entries(results.phases ?? {})
+      .filter(([, phase]) => phase.status === 'failed')
+      .map(([name, phase]) => `The ${name} stage failed${phase.error ? `: ${phase.error}` : '.'}`),
+    ...(results.source === 'none' ? ['No test ran: an earlier stage failed.'] : []),
     ...(results.incomplete
       ? ['The run ended before the suite did: tests it did not reach are missing.']
       : []),

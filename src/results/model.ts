@@ -92,9 +92,9 @@ export const ResultsSchema = z.object({
     }),
   ),
   source: z
-    .enum(['junit', 'console'])
+    .enum(['junit', 'console', 'none'])
     .describe(
-      'junit: an xml-report/JUnit file; console: Gauge console output, when no report exists.',
+      'junit: an xml-report/JUnit file; console: Gauge console output, when no report exists; none: no test ran because an earlier stage failed (see phases).',
     ),
   incomplete: z
     .boolean()

@@ -40,6 +40,10 @@ export interface TestStageOptions {
   /** Aborted when the user or the workflow cancels: Gauge is stopped, results still written. */
   signal?: AbortSignal;
   runId: string;
+  /** When run by `streamstress run`: its label, start, components and the stages before this one. */
+  run?: { label?: string; startedAt?: string };
+  components?: Results['components'];
+  earlierPhases?: Results['phases'];
   onProgress: (message: string) => void;
   onWarning: (message: string) => void;
   /** Every line Gauge prints, live, with the spec it belongs to once one has started. */
@@ -52,7 +56,7 @@ export interface TestStageResult extends Analysis {
 }
 
 // What an earlier run into the same directory left and this run writes anew.
-const REGENERATED = [
+export const TEST_OUTPUTS = [
   OUTPUT_LAYOUT.xmlReport,
   OUTPUT_LAYOUT.gaugeStdout,
   OUTPUT_LAYOUT.gaugeStderr,
@@ -75,7 +79,7 @@ export async function runTestStage(options: TestStageOptions): Promise<TestStage
     cacheDir: options.cacheDir,
   });
   options.onProgress(`release-tests ${checkout.ref} at ${checkout.commit.slice(0, 12)}`);
-  for (const file of REGENERATED) await rm(join(outputDir, file), { force: true });
+  for (const file of TEST_OUTPUTS) await rm(join(outputDir, file), { force: true });
   await mkdir(join(outputDir, 'results'), { recursive: true });
 
   const kube = await options.connect().catch((error: unknown) => {
@@ -146,12 +150,14 @@ export async function runTestStage(options: TestStageOptions): Promise<TestStage
     record: {
       run: {
         id: options.runId,
-        startedAt,
+        ...(options.run?.label ? { label: options.run.label } : {}),
+        startedAt: options.run?.startedAt ?? startedAt,
         finishedAt: new Date().toISOString(),
         ...(ocpVersion ? { cluster: { version: ocpVersion } } : {}),
       },
       releaseTests: { repo: checkout.repo, ref: checkout.ref, commit: checkout.commit, tags },
-      phases: { test: phase },
+      ...(options.components ? { components: options.components } : {}),
+      phases: { ...options.earlierPhases, test: phase },
       ...(profile ? { profile } : {}),
     },
   });

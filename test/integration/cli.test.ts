@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PlanSchema } from '../../src/plan/index.js';
@@ -96,17 +97,34 @@ describe('the streamstress bundle', () => {
     expect(run.stderr).toMatch(/stage is not built yet in this version of streamstress/);
   });
 
-  it('run without --dry-run says so before touching anything', async () => {
-    const run = await streamstress(
-      'run',
-      '--components',
-      'pipeline',
-      '--config',
-      join(root, 'absent.toml'),
-    );
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain('The build, deploy and test stage is not built yet');
-  });
+  it.each([
+    [['--skip-build'], '--skip-build needs --images FILE.'],
+    [['--images', 'images.json'], '--images needs --skip-build.'],
+    [['--json'], '--json goes with --dry-run.'],
+    [['--deploy-timeout', 'soon'], '--deploy-timeout'],
+    [['--registry', 'not a registry'], '--registry "not a registry" is not host/namespace.'],
+    [['--strategy', 'sideways'], 'sideways'],
+    [['--components', 'nosuch'], 'nosuch'],
+    [['--skip-build', '--images', 'absent.json'], 'absent.json'],
+  ])(
+    'run %j is refused before the cluster or the output directory is touched',
+    async (extra, message) => {
+      const out = join(root, 'run-refused');
+      const run = await streamstress(
+        '--kubeconfig',
+        join(root, 'absent-kubeconfig'),
+        'run',
+        '--components',
+        'pipeline',
+        '--output-dir',
+        out,
+        ...extra,
+      );
+      expect(run.stderr).toContain(message);
+      expect(run.code).toBe(2);
+      expect(existsSync(out)).toBe(false);
+    },
+  );
 
   it('names a components file that does not exist', async () => {
     const run = await streamstress(

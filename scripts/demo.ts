@@ -1,0 +1,263 @@
+// npm run demo: a rehearsal of streamstress on a simulated cluster. It starts the testbed (a real
+// kube-apiserver with OpenShift, OLM and Tekton stand-ins), Debian's docker-registry on
+// loopback, local upstream and release-tests repositories and the stand-in ko and gauge, runs
+// `streamstress run` (the CLI bundle, the same code paths a real cluster gets) three times —
+// all passing, a regression, its fix — publishing each run into a local gh-pages repository,
+// and serves the dashboard. Everything it started is stopped when it ends or is interrupted.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../test/helpers/cli.js';
+import { startRegistry, type TestRegistry } from '../test/helpers/registry.js';
+import { serveFolder } from '../test/helpers/static-server.js';
+import { createRepository, createShippedUpstreams, tempDir } from '../test/helpers/upstreams.js';
+import { startControllers } from '../test/testbed/controllers.js';
+import { removeTestbedDir, startTestbed, type Testbed } from '../test/testbed/testbed.js';
+
+const OUT = join(ROOT, 'demo-output');
+const serve = !process.argv.includes('--no-serve') && process.stdin.isTTY && !process.env.CI;
+const say = (text: string) => console.log(`\n== ${text}`);
+
+// Debian packages the rehearsal needs besides those build-apiserver.sh installs itself.
+const PROGRAMS: Record<string, string> = {
+  git: 'git',
+  'docker-registry': 'docker-registry',
+  htpasswd: 'apache2-utils',
+};
+
+function installMissingPrograms(): void {
+  const missing = Object.entries(PROGRAMS)
+    .filter(([program]) => spawnSync('which', [program]).status !== 0)
+    .map(([, pkg]) => pkg);
+  if (missing.length === 0) return;
+  const root = process.getuid?.() === 0;
+  const apt = (...args: string[]) =>
+    execFileSync(root ? 'apt-get' : 'sudo', root ? args : ['apt-get', ...args], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  say(`installing Debian packages: ${missing.join(' ')}`);
+  apt('update', '-qq');
+  apt('install', '-y', '-qq', '--no-install-recommends', ...missing);
+}
+
+const git = (dir: string, ...args: string[]) =>
+  execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' }).trim();
+
+/** A new commit on the default branch of a bare repository (as an upstream merge would be). */
+function pushCommit(bare: string, file: string, content: string, message: string): void {
+  const work = tempDir('demo-commit');
+  execFileSync('git', ['clone', '--quiet', bare, work]);
+  mkdirSync(join(work, file, '..'), { recursive: true });
+  writeFileSync(join(work, file), content);
+  git(work, 'add', file);
+  git(
+    work,
+    '-c',
+    'user.name=upstream',
+    '-c',
+    'user.email=upstream@example.invalid',
+    'commit',
+    '--quiet',
+    '-m',
+    message,
+  );
+  git(work, 'push', '--quiet', 'origin', 'HEAD');
+  rmSync(work, { recursive: true, force: true });
+}
+
+const SPEC = (cancel: string) => `# Pipelines
+Tags: e2e
+
+## Run a pipeline
+* Create pipeline "build-and-push"
+
+## Cancel a pipeline
+* ${cancel}
+
+## Retry a failed task
+* Sleep "1" seconds
+`;
+const TRIGGERS_SPEC = `# Triggers
+Tags: e2e
+
+## Create an EventListener
+* Create eventlistener "github"
+
+## Intercept a push event
+* Create trigger "on-push"
+`;
+
+let testbed: Testbed | undefined;
+let controllers: { stop(): Promise<void> } | undefined;
+let registry: TestRegistry | undefined;
+let site: { url: string; stop(): Promise<void> } | undefined;
+let work: string | undefined;
+let current: ChildProcess | undefined;
+
+// Ctrl-C or a termination: the run in progress is stopped as streamstress stops (results
+// written, marked incomplete), then everything the rehearsal started is cleaned up.
+let interrupted = false;
+const stopped = new Promise<void>((resolve) => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      interrupted = true;
+      current?.kill('SIGTERM');
+      resolve();
+    });
+});
+
+async function cleanUp(): Promise<void> {
+  await site?.stop();
+  registry?.stop();
+  await controllers?.stop();
+  await testbed?.stop();
+  if (testbed) removeTestbedDir(testbed.dir);
+  if (work) rmSync(work, { recursive: true, force: true });
+}
+
+async function main(): Promise<number> {
+  console.log(
+    'streamstress rehearsal: a SIMULATED cluster (a real Kubernetes API server with OpenShift, OLM\n' +
+      'and Tekton stand-ins), a loopback registry, local upstream repositories, and stand-ins for\n' +
+      'ko and gauge. Nothing here touches a real cluster; the test outcomes are staged.',
+  );
+  installMissingPrograms();
+  rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(OUT, { recursive: true });
+  work = tempDir('demo');
+
+  say('starting the testbed (the first start builds the API server once, about 7 minutes)');
+  const started = Date.now();
+  testbed = await startTestbed();
+  controllers = startControllers(testbed.admin);
+  console.log(
+    `API server at ${testbed.server}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  registry = await startRegistry();
+  console.log(`registry at ${registry.host}`);
+  const { upstreams, config } = await createShippedUpstreams(work, { pipeline: {}, triggers: {} });
+  const releaseTests = createRepository(work, 'release-tests', {
+    'manifest.json': JSON.stringify({ Language: 'go', Plugins: ['xml-report'] }),
+    'env/default/default.properties': 'gauge_reports_dir = reports\n',
+    'specs/pipelines/run.spec': SPEC('Create pipelinerun "to-cancel"'),
+    'specs/triggers/el.spec': TRIGGERS_SPEC,
+  });
+  const releaseTestsBare = join(work, 'release-tests.git');
+  const siteRepo = join(OUT, 'site.git');
+  execFileSync('git', ['init', '--quiet', '--bare', siteRepo]);
+  const tokenFile = join(work, 'registry-token');
+  writeFileSync(tokenFile, registry.token, { mode: 0o600 });
+
+  const runs = [
+    { label: 'rehearsal 1: pipeline and triggers at main', expect: 0, before: () => undefined },
+    {
+      label: 'rehearsal 2: an upstream change breaks cancellation',
+      expect: 1,
+      before: () => {
+        pushCommit(
+          upstreams.pipeline!.bare,
+          'pkg/reconciler/cancel.go',
+          'package reconciler\n',
+          'reconciler: rework cancellation',
+        );
+        // Staged: the stand-in gauge cannot see the change, so the rehearsal's suite fails the scenario.
+        pushCommit(
+          releaseTestsBare,
+          'specs/pipelines/run.spec',
+          SPEC('Fail with "PipelineRun to-cancel: expected Cancelled, got Running"'),
+          'stage the regression',
+        );
+      },
+    },
+    {
+      label: 'rehearsal 3: the fix',
+      expect: 0,
+      before: () => {
+        pushCommit(
+          upstreams.pipeline!.bare,
+          'pkg/reconciler/cancel.go',
+          'package reconciler\n\n// fixed\n',
+          'reconciler: cancel child TaskRuns again',
+        );
+        pushCommit(
+          releaseTestsBare,
+          'specs/pipelines/run.spec',
+          SPEC('Create pipelinerun "to-cancel"'),
+          'stage the fix',
+        );
+      },
+    },
+  ];
+  for (const [i, run] of runs.entries()) {
+    run.before();
+    say(`streamstress run — ${run.label}`);
+    const args = [
+      join(ROOT, 'dist', 'cli', 'index.js'),
+      '--kubeconfig',
+      testbed.adminKubeconfig,
+      '--config',
+      config,
+      'run',
+      '--components',
+      'pipeline,triggers',
+      '--registry',
+      `${registry.host}/tekton-upstream`,
+      '--token-file',
+      tokenFile,
+      '--registry-user',
+      registry.username,
+      '--release-tests-repo',
+      releaseTests.url,
+      '--cache-dir',
+      join(work, 'cache'),
+      '--output-dir',
+      join(OUT, 'runs', String(i + 1)),
+      '--label',
+      run.label,
+      '--publish',
+      siteRepo,
+      ...(i === runs.length - 1 ? ['--restore-after'] : []),
+    ];
+    console.log(`$ streamstress ${args.slice(1).join(' ')}`);
+    const child = (current = spawn(process.execPath, args, {
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        PATH: `${join(ROOT, 'test', 'stand-ins')}:${process.env.PATH}`,
+        GAUGE_HOME: join(work, 'gauge'),
+      },
+    }));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    current = undefined;
+    if (interrupted) return 130;
+    console.log(`exit code ${code} (expected ${run.expect})`);
+    if (code !== run.expect) return 1;
+  }
+
+  const siteDir = join(OUT, 'site');
+  execFileSync('git', ['clone', '--quiet', '--branch', 'gh-pages', siteRepo, siteDir]);
+  say('done');
+  console.log(`Every run's records: ${join(OUT, 'runs')}`);
+  console.log(`The dashboard site (gh-pages of ${siteRepo}): ${siteDir}`);
+  if (!serve) {
+    console.log('Run npm run demo in a terminal to have the dashboard served.');
+    return 0;
+  }
+  site = await serveFolder(siteDir);
+  console.log(
+    `\nDashboard: ${site.url}  (a rehearsal on a simulated cluster) — Ctrl-C to stop and clean up`,
+  );
+  await stopped;
+  return 0;
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  console.error(`The rehearsal failed: ${error instanceof Error ? error.message : String(error)}`);
+} finally {
+  await cleanUp();
+}
+process.exit(exitCode);

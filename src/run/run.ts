@@ -1,0 +1,348 @@
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { KubeClient } from '../adapters/kube.js';
+import { runBuildStage, type BuildStageOptions } from '../build/stage.js';
+import { loadImages, type Images } from '../build/images.js';
+import { registryRouteHost, setupCluster } from '../cluster/setup.js';
+import { runDeployStage, type DeployStageOptions } from '../cluster/stages.js';
+import {
+  combineExitCodes,
+  ExitCode,
+  StreamstressError,
+  describeError,
+  type ExitCode as ExitCodeType,
+} from '../errors.js';
+import { checkPlanRequest } from '../plan/index.js';
+import { PlanSchema } from '../plan/plan.js';
+import { OUTPUT_LAYOUT, recordRunWithoutTests, type Analysis } from '../results/analyse.js';
+import type { Results } from '../results/model.js';
+import { runTestStage, TEST_OUTPUTS, type TestStageOptions } from '../suite/stage.js';
+import type { ItemState, Progress } from '../cli/progress.js';
+import type { ComponentBuildState } from '../build/build.js';
+
+type Phases = NonNullable<Results['phases']>;
+type PhaseName = keyof Phases;
+
+export interface RunOptions {
+  runId: string;
+  label?: string;
+  outputDir: string;
+  connect: () => Promise<KubeClient>;
+  /** Prepare the cluster first (registry route, image namespace, operator); idempotent. */
+  autoSetup: boolean;
+  setup: { imageNamespace: string; operatorNamespace: string; timeoutSeconds: number };
+  /** `host/namespace` to push to; default: the registry route and the image namespace. */
+  registry?: string;
+  /** Reuse earlier builds instead of building (`--skip-build --images FILE`). */
+  imagesFile?: string;
+  build: Omit<
+    BuildStageOptions,
+    'registry' | 'outputDir' | 'onProgress' | 'signal' | 'onComponent' | 'onCommand'
+  >;
+  deploy: Omit<
+    DeployStageOptions,
+    'connect' | 'imagesFile' | 'lookup' | 'restore' | 'outputDir' | 'onProgress' | 'componentsFile'
+  >;
+  test: Omit<
+    TestStageOptions,
+    | 'connect'
+    | 'outputDir'
+    | 'runId'
+    | 'run'
+    | 'components'
+    | 'earlierPhases'
+    | 'signal'
+    | 'onProgress'
+    | 'onWarning'
+    | 'onGaugeLine'
+  >;
+  /** Put the operator's original images back at the end, whatever happened. */
+  restoreAfter: boolean;
+  /** Publishes results.json when a target is configured. */
+  publish?: (resultsFile: string) => Promise<string>;
+  signal: AbortSignal;
+  progress: Progress;
+}
+
+export interface RunOutcome {
+  analysis: Analysis;
+  resultsFile: string;
+  exitCode: ExitCodeType;
+}
+
+const BUILD_STATE: Record<ComponentBuildState, ItemState> = {
+  queued: 'waiting',
+  building: 'running',
+  built: 'succeeded',
+  failed: 'failed',
+  skipped: 'skipped',
+};
+
+// What an earlier run into the same output directory left and this run writes anew: a stale
+// plan or deployment record must never be taken for this run's.
+const REGENERATED = [OUTPUT_LAYOUT.plan, 'deployment.json', 'restore.json', ...TEST_OUTPUTS];
+
+/** A stage failed: the run records why and goes no further. */
+class StageStopped extends Error {}
+
+const STAGE_LABEL: Record<PhaseName, string> = {
+  setup: 'setup',
+  build: 'build',
+  deploy: 'deploy',
+  test: 'test',
+};
+
+/**
+ * `streamstress run`: auto-setup → plan and parallel builds → deploy → test → results, then
+ * restore and publish when asked. Every stage's status and duration go into results.json's
+ * phases — also when one failed, in which case results.json says so and no later stage runs.
+ * A component that fails to build while others build does not stop the run: the others are
+ * deployed and tested, and the exit code says both (3 when tests fail too).
+ */
+export async function runAll(options: RunOptions): Promise<RunOutcome> {
+  const { progress } = options;
+  // Bad input is refused before the cluster or the output directory is touched.
+  if (options.imagesFile) await loadImages(options.imagesFile);
+  else await checkPlanRequest(options.build);
+  const outputDir = resolve(options.outputDir);
+  await mkdir(outputDir, { recursive: true });
+  const imagesFile = join(outputDir, 'images.json');
+  const stale = options.imagesFile ? REGENERATED : [...REGENERATED, 'images.json'];
+  for (const file of stale) await rm(join(outputDir, file), { force: true });
+  const startedAt = new Date().toISOString();
+  const phases: Phases = {};
+  let components: Results['components'] = [];
+  let deployStarted = false;
+  let analysis: Analysis | undefined;
+  let extraExitCode: ExitCodeType = ExitCode.passed;
+
+  for (const name of Object.keys(STAGE_LABEL) as PhaseName[])
+    progress.item(name, STAGE_LABEL[name], 'waiting');
+
+  /** Runs one stage, timing it into `phases`; a thrown error stops the run after recording it. */
+  const stage = async <T>(name: PhaseName, body: () => Promise<T>): Promise<T> => {
+    if (options.signal.aborted) {
+      phases[name] = { status: 'failed', error: 'not started: the run was cancelled' };
+      progress.item(name, STAGE_LABEL[name], 'skipped', 'cancelled');
+      throw new StageStopped();
+    }
+    const started = Date.now();
+    const durationSeconds = () => Math.round(Date.now() - started) / 1000;
+    progress.item(name, STAGE_LABEL[name], 'running');
+    try {
+      const result = await body();
+      phases[name] ??= { status: 'succeeded', durationSeconds: durationSeconds() };
+      progress.item(
+        name,
+        STAGE_LABEL[name],
+        phases[name].status === 'failed' ? 'failed' : 'succeeded',
+        phases[name].error ?? '',
+      );
+      return result;
+    } catch (error) {
+      const message = error instanceof StreamstressError ? error.message : describeError(error);
+      phases[name] = { status: 'failed', durationSeconds: durationSeconds(), error: message };
+      progress.item(name, STAGE_LABEL[name], 'failed', message);
+      progress.message(`${name} failed: ${describeError(error)}`);
+      throw new StageStopped();
+    }
+  };
+  const skip = (name: PhaseName, why: string) => {
+    phases[name] = { status: 'skipped' };
+    progress.item(name, STAGE_LABEL[name], 'skipped', why);
+  };
+
+  try {
+    let registryRoute: string | undefined;
+    if (options.autoSetup) {
+      registryRoute = await stage('setup', async () => {
+        const result = await setupCluster({
+          kube: await options.connect(),
+          imageNamespace: options.setup.imageNamespace,
+          operatorNamespace: options.setup.operatorNamespace,
+          timeoutMs: options.setup.timeoutSeconds * 1000,
+          onStep: (step) => progress.message(`setup: ${step.step}: ${step.status}, ${step.detail}`),
+        });
+        return result.registryRoute;
+      });
+    } else skip('setup', '--no-auto-setup');
+
+    let images: Images;
+    if (options.imagesFile) {
+      images = await stage('build', async () => {
+        if (resolve(options.imagesFile!) !== imagesFile)
+          await copyFile(options.imagesFile!, imagesFile);
+        return loadImages(imagesFile);
+      });
+      phases.build = { status: 'skipped' };
+      progress.item('build', 'build', 'skipped', `--skip-build: images from ${options.imagesFile}`);
+    } else {
+      images = await stage('build', async () => {
+        const registry =
+          options.registry ??
+          `${registryRoute ?? (await routeOf(await options.connect()))}/${options.setup.imageNamespace}`;
+        progress.message(`pushing to ${registry}`);
+        const result = await runBuildStage({
+          ...options.build,
+          registry,
+          outputDir,
+          signal: options.signal,
+          onProgress: (message) => progress.message(message),
+          onComponent: (component, state, detail) =>
+            progress.item(
+              `build:${component}`,
+              `  ${component}`,
+              BUILD_STATE[state],
+              state === 'building' ? `building ${detail ?? ''}` : (detail ?? ''),
+            ),
+          onCommand: (component, command) => progress.command(`${component}: ${command}`),
+        });
+        if (result.failures.length > 0) {
+          phases.build = {
+            status: 'failed',
+            error: result.failures
+              .map((f) =>
+                f.error.startsWith(f.component) ? f.error : `${f.component}: ${f.error}`,
+              )
+              .join('; '),
+          };
+        }
+        if (result.images.components.length === 0)
+          throw new StreamstressError(`no component was built: ${phases.build?.error ?? ''}`);
+        return result.images;
+      });
+    }
+    components = images.components.map((c) => ({
+      name: c.name,
+      repo: c.repo,
+      ref: c.ref,
+      commit: c.commit,
+      images: c.images.map((i) => ({ env: i.env, ref: i.ref })),
+    }));
+
+    deployStarted = true;
+    await stage('deploy', () =>
+      runDeployStage({
+        ...options.deploy,
+        ...(options.build.componentsFile ? { componentsFile: options.build.componentsFile } : {}),
+        connect: options.connect,
+        imagesFile,
+        outputDir,
+        onProgress: (message) => {
+          progress.item('deploy', 'deploy', 'running', message);
+          progress.message(message);
+        },
+      }),
+    );
+
+    const tested = await stage('test', () =>
+      runTestStage({
+        ...options.test,
+        connect: options.connect,
+        outputDir,
+        runId: options.runId,
+        run: { ...(options.label ? { label: options.label } : {}), startedAt },
+        components,
+        earlierPhases: phases,
+        signal: options.signal,
+        onProgress: (message) => {
+          progress.item('test', 'test', 'running', message);
+          progress.message(message);
+        },
+        onWarning: (message) => progress.message(`warning: ${message}`),
+        onGaugeLine: (line) => progress.output(line),
+      }),
+    );
+    analysis = tested;
+    const testPhase = tested.results.phases?.test;
+    if (testPhase) phases.test = testPhase;
+    progress.item(
+      'test',
+      'test',
+      testPhase?.status === 'failed' ? 'failed' : 'succeeded',
+      tested.results.incomplete
+        ? 'incomplete'
+        : `${tested.results.summary.passed} of ${tested.results.summary.total} passed`,
+    );
+  } catch (error) {
+    if (!(error instanceof StageStopped)) throw error;
+  }
+
+  if (!analysis) {
+    for (const name of Object.keys(STAGE_LABEL) as PhaseName[])
+      if (!phases[name]) skip(name, 'an earlier stage failed');
+    analysis = await recordRunWithoutTests(outputDir, {
+      run: {
+        id: options.runId,
+        ...(options.label ? { label: options.label } : {}),
+        startedAt,
+        finishedAt: new Date().toISOString(),
+      },
+      components: components.length > 0 ? components : await plannedComponents(outputDir),
+      phases,
+    });
+  }
+
+  if (options.restoreAfter && deployStarted) {
+    progress.item('restore', 'restore', 'running');
+    try {
+      const { record } = await runDeployStage({
+        ...options.deploy,
+        ...(options.build.componentsFile ? { componentsFile: options.build.componentsFile } : {}),
+        connect: options.connect,
+        restore: true,
+        outputDir,
+        onProgress: (message) => progress.message(message),
+      });
+      progress.item(
+        'restore',
+        'restore',
+        'succeeded',
+        `${record.changes.length} IMAGE_* values put back`,
+      );
+    } catch (error) {
+      progress.item('restore', 'restore', 'failed', (error as Error).message);
+      progress.message(`restore failed: ${describeError(error)}`);
+      extraExitCode = ExitCode.infrastructure;
+    }
+  }
+
+  const resultsFile = join(outputDir, OUTPUT_LAYOUT.results);
+  if (options.publish) {
+    progress.item('publish', 'publish', 'running');
+    try {
+      progress.item('publish', 'publish', 'succeeded', await options.publish(resultsFile));
+    } catch (error) {
+      progress.item('publish', 'publish', 'failed', (error as Error).message);
+      progress.message(`publish failed: ${describeError(error)}`);
+      extraExitCode = ExitCode.infrastructure;
+    }
+  }
+  return {
+    analysis,
+    resultsFile,
+    exitCode: combineExitCodes(analysis.results.exitCode as ExitCodeType, extraExitCode),
+  };
+}
+
+async function routeOf(kube: KubeClient): Promise<string> {
+  const host = await registryRouteHost(kube);
+  if (host) return host;
+  throw new StreamstressError('The cluster has no route to its internal registry.', {
+    hint: 'Run without --no-auto-setup (setup exposes it), or give --registry HOST/NAMESPACE.',
+  });
+}
+
+/** The planned components, for a run that stopped before anything was built. */
+async function plannedComponents(outputDir: string): Promise<Results['components']> {
+  const text = await readFile(join(outputDir, OUTPUT_LAYOUT.plan), 'utf8').catch(() => undefined);
+  const plan = text === undefined ? undefined : PlanSchema.safeParse(JSON.parse(text));
+  return plan?.success
+    ? plan.data.components.map((c) => ({
+        name: c.name,
+        repo: c.repo,
+        ref: c.ref,
+        commit: c.commit,
+      }))
+    : [];
+}
