@@ -8,7 +8,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../test/helpers/cli.js';
-import { startRegistry, type TestRegistry } from '../test/helpers/registry.js';
+import { registryFlags, startRegistry, type TestRegistry } from '../test/helpers/registry.js';
 import { serveFolder } from '../test/helpers/static-server.js';
 import { createRepository, createShippedUpstreams, tempDir } from '../test/helpers/upstreams.js';
 import { startControllers } from '../test/testbed/controllers.js';
@@ -201,12 +201,7 @@ async function main(): Promise<number> {
       'run',
       '--components',
       'pipeline,triggers',
-      '--registry',
-      `${registry.host}/tekton-upstream`,
-      '--token-file',
-      tokenFile,
-      '--registry-user',
-      registry.username,
+      ...registryFlags(registry, tokenFile),
       '--release-tests-repo',
       releaseTests.url,
       '--cache-dir',

@@ -65,3 +65,15 @@ export async function startRegistry(): Promise<TestRegistry> {
     stop: () => child.kill(),
   };
 }
+
+/** The flags that point streamstress at this registry, its token read from `tokenFile`. */
+export function registryFlags(registry: TestRegistry, tokenFile: string): string[] {
+  return [
+    '--registry',
+    `${registry.host}/tekton-upstream`,
+    '--token-file',
+    tokenFile,
+    '--registry-user',
+    registry.username,
+  ];
+}

@@ -14,7 +14,7 @@ import { planFromRequest } from '../../src/plan/index.js';
 import { ROOT, runBundle } from '../helpers/cli.js';
 import { startArtifactService } from '../helpers/artifact-service.js';
 import { readOutputs, runnerEnv } from '../helpers/runner.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { registryFlags, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import {
   createGoUpstream,
   createShippedUpstreams,
@@ -345,12 +345,7 @@ describe('streamstress build, as the CLI bundle', () => {
           'build',
           '--component',
           'pipeline,triggers',
-          '--registry',
-          `${registry.host}/tekton-upstream`,
-          '--token-file',
-          tokenFile,
-          '--registry-user',
-          registry.username,
+          ...registryFlags(registry, tokenFile),
           '--output-dir',
           out,
           '--cache-dir',

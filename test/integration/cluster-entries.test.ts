@@ -6,7 +6,7 @@ import { DeploymentRecordSchema } from '../../src/cluster/deploy.js';
 import { loadComponents } from '../../src/config/components.js';
 import type { Images } from '../../src/build/images.js';
 import { ROOT, runBundle } from '../helpers/cli.js';
-import { startRegistry } from '../helpers/registry.js';
+import { registryFlags, startRegistry } from '../helpers/registry.js';
 import { builtImages } from '../helpers/images.js';
 import { startArtifactService } from '../helpers/artifact-service.js';
 import { readOutputs, runnerEnv } from '../helpers/runner.js';
@@ -108,16 +108,7 @@ describe('streamstress setup, deploy and restore, as the CLI bundle', () => {
           HOME: work,
           PATH: `${join(ROOT, 'test', 'stand-ins')}:${process.env.PATH}`,
         };
-        const registryArgs = [
-          '--registry',
-          `${registry.host}/tekton-upstream`,
-          '--token-file',
-          tokenFile,
-          '--registry-user',
-          registry.username,
-          '--output-dir',
-          out,
-        ];
+        const registryArgs = [...registryFlags(registry, tokenFile), '--output-dir', out];
         const build = await runBundle(
           'cli',
           ['--config', config, 'build', '--component', 'triggers', ...registryArgs],

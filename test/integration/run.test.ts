@@ -6,7 +6,7 @@ import { DeploymentRecordSchema } from '../../src/cluster/deploy.js';
 import { OPERATOR, type Csv } from '../../src/cluster/operator.js';
 import { ResultsSchema, type Results } from '../../src/results/model.js';
 import { ROOT, runBundle } from '../helpers/cli.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { registryFlags, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { createRepository, createShippedUpstreams, tempDir } from '../helpers/upstreams.js';
 import { useTestbed } from '../testbed/hooks.js';
 import { CSV_PATH } from '../testbed/release.js';
@@ -68,12 +68,7 @@ function runArgs(out: string, components: string, releaseTestsRepo: string, extr
     'run',
     '--components',
     components,
-    '--registry',
-    `${registry.host}/tekton-upstream`,
-    '--token-file',
-    tokenFile,
-    '--registry-user',
-    registry.username,
+    ...registryFlags(registry, tokenFile),
     '--release-tests-repo',
     releaseTestsRepo,
     '--cache-dir',
