@@ -12,6 +12,7 @@ import { defaultCacheDir } from '../plan/as-of.js';
 import { parsePositiveInteger } from '../input.js';
 import { planFromRequest, planRows } from '../plan/index.js';
 import { booleanInput, escapeHtml, optionalInput } from './run-action.js';
+import { ensureKo } from './tools.js';
 
 /** build-components: resolve the plan (with dry-run, publish it and stop there), then build and push. */
 export async function buildComponentsAction(): Promise<void> {
@@ -37,6 +38,7 @@ export async function buildComponentsAction(): Promise<void> {
   );
   if (dryRun) return;
 
+  await ensureKo();
   const registryInput = optionalInput('registry');
   if (!registryInput) {
     throw new StreamstressError('Input registry is empty: there is nowhere to push.', {

@@ -3,25 +3,80 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import { connectToCluster, type KubeClient } from '../adapters/kube.js';
+import { ExitCode, StreamstressError } from '../errors.js';
+import { booleanInput, optionalInput } from './run-action.js';
 
 /**
- * Gives `body` the cluster of the `kubeconfig` input when given (a secret: its credentials are
- * masked and it lives in a private temporary file only while `body` runs), else the one
- * kubectl would use (KUBECONFIG). Connecting is left to `body`; `path` is the file to hand to
- * programs that should reach the same cluster.
+ * The kubeconfig the inputs describe: the `kubeconfig` input (a secret), or `server` and
+ * `token` with the cluster's `certificate-authority-data`. TLS verification stays on unless
+ * `insecure-skip-tls-verify` says otherwise, which warns. Every credential and the server
+ * address are masked before anything is logged. Undefined: use KUBECONFIG.
+ */
+function kubeconfigFromInputs(): string | undefined {
+  const content = core.getInput('kubeconfig');
+  const server = optionalInput('server');
+  const token = optionalInput('token');
+  const ca = optionalInput('certificate-authority-data');
+  const insecure = booleanInput('insecure-skip-tls-verify');
+  const bad = (message: string) =>
+    new StreamstressError(message, {
+      exitCode: ExitCode.infrastructure,
+      hint: "Log in with a kubeconfig secret (kubeconfig), or with server and token secrets and the cluster's certificate-authority-data.",
+    });
+  if (token) core.setSecret(token);
+  if (server) core.setSecret(server);
+  if (content.trim() && (server || token))
+    throw bad('Give kubeconfig, or server and token, not both.');
+  if (!content.trim() && !server && !token) return undefined;
+  if (insecure)
+    core.warning(
+      "insecure-skip-tls-verify is on: the cluster's certificate is not checked, so anyone between the runner and the cluster could read the token. Give certificate-authority-data instead.",
+    );
+  if (content.trim()) {
+    // YAML or JSON: `token: x`, `"token": "x"`, and the server address.
+    const secrets =
+      /["']?(?:token|password|client-key-data|client-certificate-data|server)["']?\s*:\s*["']?([^\s"',}]+)/g;
+    for (const match of content.matchAll(secrets)) if (match[1]) core.setSecret(match[1]);
+    return content;
+  }
+  if (!server || !token)
+    throw bad(server ? 'server is set but token is not.' : 'token is set but server is not.');
+  if (!/^https:\/\/[^\s/]+/.test(server))
+    throw bad(`server must be an https:// address of the cluster's API.`);
+  if (ca && !/BEGIN CERTIFICATE/.test(Buffer.from(ca, 'base64').toString('latin1')))
+    throw bad('certificate-authority-data is not a base64-encoded PEM certificate.');
+  // JSON is YAML: the client reads it as a kubeconfig.
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [
+      {
+        name: 'cluster',
+        cluster: {
+          server,
+          ...(ca ? { 'certificate-authority-data': ca } : {}),
+          ...(insecure ? { 'insecure-skip-tls-verify': true } : {}),
+        },
+      },
+    ],
+    users: [{ name: 'streamstress', user: { token } }],
+    contexts: [{ name: 'streamstress', context: { cluster: 'cluster', user: 'streamstress' } }],
+    'current-context': 'streamstress',
+  });
+}
+
+/**
+ * Gives `body` the cluster the login inputs describe; the kubeconfig lives in a private
+ * temporary file only while `body` runs (so there is nothing for a post step to clean up), and
+ * is handed to programs that should reach the same cluster as `path`. Without login inputs,
+ * the cluster kubectl would use (KUBECONFIG).
  */
 export async function withKubeconfig<T>(
   body: (cluster: { connect(): Promise<KubeClient>; path?: string }) => Promise<T>,
 ): Promise<T> {
   const onRetry = (message: string) => core.info(message);
-  const content = core.getInput('kubeconfig');
-  if (!content.trim()) return body({ connect: () => connectToCluster({ onRetry }) });
-  // YAML or JSON: `token: x`, `"token": "x"`.
-  const secrets =
-    /["']?(?:token|password|client-key-data|client-certificate-data)["']?\s*:\s*["']?([^\s"',}]+)/g;
-  for (const match of content.matchAll(secrets)) {
-    if (match[1]) core.setSecret(match[1]);
-  }
+  const content = kubeconfigFromInputs();
+  if (content === undefined) return body({ connect: () => connectToCluster({ onRetry }) });
   const dir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'streamstress-kube-'));
   const file = join(dir, 'kubeconfig');
   try {

@@ -3,11 +3,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import { downloadArtifact } from '../adapters/artifact.js';
+import { loadImages, mergeImages } from '../build/images.js';
 import { ExitCode, StreamstressError } from '../errors.js';
 import { runDeployStage } from '../cluster/stages.js';
 import { parseSeconds, parseStrategy } from '../input.js';
 import { withCluster } from './cluster.js';
 import { booleanInput, escapeHtml, optionalInput } from './run-action.js';
+
+/**
+ * The images.json of one artifact, or of several merged (a build matrix uploads one per
+ * component): names separated by commas or newlines.
+ */
+async function downloadImagesArtifacts(names: string, dir: string, imagesFile: string) {
+  const list = names.split(/[\s,]+/).filter(Boolean);
+  const parts = [];
+  for (const [i, name] of list.entries()) {
+    const into = join(dir, String(i));
+    await downloadArtifact(name, into);
+    parts.push({ source: `artifact ${name}`, images: await loadImages(join(into, 'images.json')) });
+  }
+  const merged = mergeImages(parts);
+  await writeFile(imagesFile, `${JSON.stringify(merged, null, 2)}\n`);
+  if (list.length > 1)
+    core.info(
+      `merged the images of ${merged.components.map((c) => c.name).join(', ')} from ${list.length} artifacts`,
+    );
+}
 
 /** deploy-upstream: swap the images of an images.json in (or restore), output the record. */
 export async function deployUpstreamAction(): Promise<void> {
@@ -40,7 +61,8 @@ export async function deployUpstreamAction(): Promise<void> {
     const dir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'streamstress-images-'));
     imagesFile = join(dir, 'images.json');
     if (sources.images) await writeFile(imagesFile, sources.images);
-    else if (sources['images-artifact']) await downloadArtifact(sources['images-artifact'], dir);
+    else if (sources['images-artifact'])
+      await downloadImagesArtifacts(sources['images-artifact'], dir, imagesFile);
   }
   const componentsFile = optionalInput('components-file');
   const { record, file } = await withCluster((kube) =>

@@ -1,7 +1,18 @@
 import * as core from '@actions/core';
 import { Git } from '../adapters/git.js';
 import { parsePositiveInteger } from '../input.js';
-import { DEFAULT_RETENTION, publishToBranch } from '../publish/publish.js';
+import { context } from '@actions/github';
+import { GitHubApiError, upsertComment } from '../adapters/github.js';
+import {
+  commentBody,
+  commentMarker,
+  parseCommentMode,
+  shouldComment,
+  type CommentMode,
+} from '../publish/comment.js';
+import { DEFAULT_RETENTION, loadRunToPublish, publishToBranch } from '../publish/publish.js';
+import { compareResults, type Comparison } from '../results/compare.js';
+import type { Results } from '../results/model.js';
 import { optionalInput } from './run-action.js';
 
 /**
@@ -36,7 +47,17 @@ function gitHubRepository(token: string | undefined): {
   };
 }
 
-/** publish-dashboard: add the run to the site branch, output where it can be seen. */
+/** The pull request this run is for: the input, else the one results.json records, else the event's. */
+function pullRequestNumber(results: Results): number | undefined {
+  const input = optionalInput('pr-number');
+  if (input) return parsePositiveInteger('pr-number', input);
+  return results.run.trigger?.pr ?? context.payload.pull_request?.number;
+}
+
+/**
+ * publish-dashboard: add the run to the site branch, output where it can be seen, write the job
+ * summary, and keep one comment on the pull request up to date (`comment` mode).
+ */
 export async function publishDashboardAction(): Promise<void> {
   const token = optionalInput('github-token');
   if (token) core.setSecret(token);
@@ -44,13 +65,17 @@ export async function publishDashboardAction(): Promise<void> {
     'retention',
     core.getInput('retention') || String(DEFAULT_RETENTION),
   );
+  const mode = parseCommentMode(core.getInput('comment') || 'changes');
   const branch = core.getInput('branch') || 'gh-pages';
   const label = optionalInput('label');
+  const resultsFile = core.getInput('results-file') || 'test-output/results/results.json';
+  const results = await loadRunToPublish(resultsFile, label);
+  const pr = pullRequestNumber(results);
   const github = gitHubRepository(token);
   const repo = optionalInput('repository') ?? github.url;
   const result = await publishToBranch({
     git: new Git({ env: github.env }),
-    resultsFile: core.getInput('results-file') || 'test-output/results/results.json',
+    resultsFile,
     ...(label ? { label } : {}),
     retention,
     repo,
@@ -58,11 +83,62 @@ export async function publishDashboardAction(): Promise<void> {
     onProgress: (message) => core.info(message),
   });
   const dashboard = optionalInput('dashboard-url') ?? github.pagesUrl;
+  const runUrl = dashboard ? `${dashboard}#run=${encodeURIComponent(result.runId)}` : undefined;
   core.setOutput('runs', String(result.index.runs.length));
   core.setOutput('pushed', String(result.pushed));
   core.setOutput('dashboard-url', dashboard ?? '');
-  core.setOutput(
-    'run-url',
-    dashboard ? `${dashboard}#run=${encodeURIComponent(result.runId)}` : '',
-  );
+  core.setOutput('run-url', runUrl ?? '');
+
+  const comparison = result.baseline ? compareResults(results, result.baseline) : undefined;
+  const marker = commentMarker(process.env.GITHUB_WORKFLOW ?? 'streamstress');
+  const body = commentBody(marker, results, {
+    ...(comparison ? { comparison } : {}),
+    ...(result.baseline ? { baseLabel: result.baseline.run.label ?? result.baseline.run.id } : {}),
+    ...(runUrl ? { runUrl } : {}),
+    ...(dashboard ? { dashboardUrl: dashboard } : {}),
+  });
+  const note =
+    pr === undefined
+      ? undefined
+      : await commentOn(pr, { mode, token, marker, body, results, comparison });
+  if (note?.url) core.setOutput('comment-url', note.url);
+  // The job summary is written in every case; a comment that could not be left says so there.
+  await core.summary.addRaw(note?.text ? `${body}\n> ${note.text}\n` : body).write();
+}
+
+async function commentOn(
+  pr: number,
+  options: {
+    mode: CommentMode;
+    token: string | undefined;
+    marker: string;
+    body: string;
+    results: Results;
+    comparison: Comparison | undefined;
+  },
+): Promise<{ text?: string; url?: string }> {
+  const repository = process.env.GITHUB_REPOSITORY ?? '';
+  if (options.mode === 'off') return {};
+  if (!options.token) return { text: `No github-token: pull request #${pr} gets no comment.` };
+  try {
+    const done = await upsertComment(
+      options.token,
+      { repository, number: pr },
+      options.marker,
+      options.body,
+      (commented) =>
+        shouldComment(options.mode, options.results, options.comparison, { commented }),
+    );
+    if (done) core.info(`${done.action} the comment on pull request #${pr}: ${done.url}`);
+    return done ? { url: done.url } : {};
+  } catch (error) {
+    const status = error instanceof GitHubApiError ? error.status : 0;
+    const why =
+      status === 403 || status === 404
+        ? `HTTP ${status}: the token may not write to it, as on a pull request from a fork`
+        : (error as Error).message;
+    const text = `Could not comment on pull request #${pr} (${why}); the summary is here instead.`;
+    core.warning(text);
+    return { text };
+  }
 }

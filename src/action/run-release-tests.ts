@@ -14,6 +14,7 @@ import { specHeadingOf } from '../results/console.js';
 import { cancellationSignal, RESOURCE_PROFILE_FILE, runTestStage } from '../suite/stage.js';
 import { withKubeconfig } from './cluster.js';
 import { booleanInput, optionalInput } from './run-action.js';
+import { ensureGauge } from './tools.js';
 
 /**
  * Gauge's output in the log, a group per spec when the streams are not interleaved. The suite's
@@ -80,6 +81,7 @@ export async function runReleaseTestsAction(): Promise<void> {
   const profile = booleanInput('profile');
   const outputDir = resolve(core.getInput('output-dir') || 'test-output');
   const runId = `${process.env.GITHUB_RUN_ID ?? 'local'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`;
+  await ensureGauge();
   const log = gaugeLog(!parallelStreams || parallelStreams === 1);
   const cancellation = cancellationSignal();
   const result = await withKubeconfig((cluster) =>

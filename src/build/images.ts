@@ -64,3 +64,49 @@ export function parseImages(data: unknown, source: string): Images {
   }
   return parsed.data;
 }
+
+/**
+ * One images.json from several (the artifacts of a build matrix, one component each). They
+ * must have pushed to one registry, and no component or IMAGE_* variable may come twice: two
+ * images claiming one variable would leave which one runs to chance.
+ */
+export function mergeImages(parts: { source: string; images: Images }[]): Images {
+  const [first, ...rest] = parts;
+  if (!first)
+    throw new StreamstressError('No images to merge.', { exitCode: ExitCode.infrastructure });
+  const problems: string[] = [];
+  const claimed = new Map<string, string>();
+  for (const { source, images } of parts) {
+    const registry = images.registry;
+    if (JSON.stringify(registry) !== JSON.stringify(first.images.registry))
+      problems.push(
+        `${source} pushed to ${registry.external}/${registry.namespace}, ${first.source} to ${first.images.registry.external}/${first.images.registry.namespace}`,
+      );
+    for (const component of images.components) {
+      const where = `${component.name} in ${source}`;
+      if (claimed.has(component.name))
+        problems.push(
+          `component ${component.name} is in both ${claimed.get(component.name)} and ${source}`,
+        );
+      claimed.set(component.name, source);
+      for (const image of component.images) {
+        const other = claimed.get(image.env);
+        if (other) problems.push(`${image.env} is claimed by both ${other} and ${where}`);
+        claimed.set(image.env, where);
+      }
+    }
+  }
+  if (problems.length > 0)
+    throw new StreamstressError('The images to merge do not fit together:', {
+      exitCode: ExitCode.infrastructure,
+      problems,
+      hint: 'Give each build-components job of the matrix its own components and the same registry.',
+    });
+  const failures = parts.flatMap((p) => p.images.failures ?? []);
+  return {
+    schemaVersion: 1,
+    registry: first.images.registry,
+    components: [first, ...rest].flatMap((p) => p.images.components),
+    ...(failures.length > 0 ? { failures } : {}),
+  };
+}

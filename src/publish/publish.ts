@@ -6,7 +6,7 @@ import { refuseOptionLike, type Git } from '../adapters/git.js';
 import { ExitCode, StreamstressError } from '../errors.js';
 import { loadResultsFile } from '../results/compare.js';
 import type { Results } from '../results/model.js';
-import { addRunToSite, publishedRun, type SiteIndex } from './site.js';
+import { addRunToSite, baseRun, publishedRun, type SiteIndex } from './site.js';
 
 export const DEFAULT_RETENTION = 500;
 
@@ -48,7 +48,14 @@ export async function publishToBranch(
     attempts?: number;
     backoffMs?: number;
   },
-): Promise<{ runId: string; index: SiteIndex; attempts: number; pushed: boolean }> {
+): Promise<{
+  runId: string;
+  index: SiteIndex;
+  attempts: number;
+  pushed: boolean;
+  /** The base branch's newest published run, to compare a pull request's run with. */
+  baseline?: Results;
+}> {
   refuseOptionLike(options.repo);
   const results = await loadRunToPublish(options.resultsFile, options.label);
   const attempts = options.attempts ?? 10;
@@ -63,13 +70,23 @@ export async function publishToBranch(
         dir,
         `streamstress: add run ${results.run.id}${results.run.label ? ` (${results.run.label})` : ''}`,
       );
+      const done = async (pushed: boolean) => {
+        const baseline = await baseRun(dir, index, results.run.id);
+        return {
+          runId: results.run.id,
+          index,
+          attempts: attempt,
+          pushed,
+          ...(baseline ? { baseline } : {}),
+        };
+      };
       if (!changed) {
         options.onProgress(`run ${results.run.id} is already published as it is`);
-        return { runId: results.run.id, index, attempts: attempt, pushed: false };
+        return done(false);
       }
       if ((await options.git.pushFastForward(dir, options.branch)) === 'pushed') {
         options.onProgress(`published run ${results.run.id} to ${options.branch}`);
-        return { runId: results.run.id, index, attempts: attempt, pushed: true };
+        return done(true);
       }
       if (attempt === attempts) break;
       const delay = backoff * 2 ** Math.min(attempt - 1, 5) * (0.5 + Math.random());

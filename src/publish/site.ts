@@ -191,3 +191,21 @@ async function writeJson(file: string, data: unknown): Promise<void> {
   await writeFile(temporary, `${JSON.stringify(data)}\n`);
   await rename(temporary, file);
 }
+
+/**
+ * The run a pull request's run is compared with: the newest run still kept in full that was
+ * not made for a pull request (a nightly or a push to the base branch), other than `runId`.
+ */
+export async function baseRun(
+  dir: string,
+  index: SiteIndex,
+  runId: string,
+): Promise<Results | undefined> {
+  const base = index.runs.find((r) => r.id !== runId && !r.pruned && r.trigger?.pr === undefined);
+  if (!base) return undefined;
+  const text = await readFile(join(dir, SITE.runs, `${base.id}.json`), 'utf8').catch(
+    () => undefined,
+  );
+  const parsed = text === undefined ? undefined : ResultsSchema.safeParse(JSON.parse(text));
+  return parsed?.success ? parsed.data : undefined;
+}

@@ -60,13 +60,14 @@ export async function startArtifactService(): Promise<ArtifactService> {
         artifact.finalized = true;
         json(200, { ok: true, artifactId: String(artifacts.indexOf(artifact) + 1) });
       } else if (request.method === 'POST' && url.pathname === `${SERVICE}ListArtifacts`) {
-        const call = JSON.parse(body.toString()) as { nameFilter?: string; idFilter?: string };
+        // Requests come as protobuf JSON with the proto field names (name_filter, id_filter).
+        const call = JSON.parse(body.toString()) as { name_filter?: string; id_filter?: string };
         json(200, {
           artifacts: artifacts
             .map((a, index) => ({ ...a, databaseId: String(index + 1) }))
             .filter((a) => a.finalized)
-            .filter((a) => call.nameFilter === undefined || a.name === call.nameFilter)
-            .filter((a) => call.idFilter === undefined || a.databaseId === call.idFilter)
+            .filter((a) => call.name_filter === undefined || a.name === call.name_filter)
+            .filter((a) => call.id_filter === undefined || a.databaseId === call.id_filter)
             .map((a) => ({
               workflowRunBackendId: a.workflowRunBackendId,
               workflowJobRunBackendId: 'job-backend-1',

@@ -9,9 +9,13 @@ const TYPES: Record<string, string> = {
 };
 
 /** Serves a folder on loopback the way GitHub Pages serves a site: files only, index.html for /. */
-export async function serveFolder(root: string): Promise<{ url: string; stop(): Promise<void> }> {
+export async function serveFolder(
+  root: string,
+  onRequest: (path: string) => void = () => undefined,
+): Promise<{ url: string; stop(): Promise<void> }> {
   const server = createServer((request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
+    onRequest(path);
     const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
     readFile(file).then(
       (body) => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DeploymentRecordSchema } from '../../src/cluster/deploy.js';
@@ -312,9 +312,31 @@ describe('setup-cluster and deploy-upstream, as the Actions runner runs them', (
           body: readFileSync(join(packed, 'images.zip')),
           finalized: true,
         });
+        // A build matrix uploads one artifact per component; deploy merges them.
+        writeFileSync(
+          join(packed, 'images.json'),
+          JSON.stringify(builtImages(await loadComponents(), 'artifact', ['chains'])),
+        );
+        execFileSync('zip', ['-q', 'chains.zip', 'images.json'], { cwd: packed });
+        artifacts.artifacts.push({
+          name: 'streamstress-images-chains',
+          workflowRunBackendId: 'run-backend-1',
+          body: readFileSync(join(packed, 'chains.zip')),
+          finalized: true,
+        });
+        const twice = runnerEnv({
+          kubeconfig,
+          'images-artifact': 'streamstress-images, streamstress-images',
+          'output-dir': join(work, 'action-out'),
+        });
+        const refused = await runBundle('deploy-upstream', [], { ...twice.env, ...artifacts.env });
+        expect(refused.code).toBe(2);
+        expect(refused.stdout).toContain(
+          'component triggers is in both artifact streamstress-images and artifact streamstress-images',
+        );
         const fromArtifact = runnerEnv({
           kubeconfig,
-          'images-artifact': 'streamstress-images',
+          'images-artifact': 'streamstress-images\nstreamstress-images-chains',
           timeout: '60',
           'output-dir': join(work, 'action-out'),
         });
@@ -328,6 +350,7 @@ describe('setup-cluster and deploy-upstream, as the Actions runner runs them', (
           JSON.parse(readOutputs(fromArtifact.output).deployment ?? ''),
         );
         expect(record.changes.map((c) => c.env)).toContain('IMAGE_TRIGGERS_WEBHOOK');
+        expect(record.changes.map((c) => c.env)).toContain('IMAGE_CHAINS_TEKTON_CHAINS_CONTROLLER');
         expect((await runBundle('deploy-upstream', [], restore.env)).code).toBe(0);
       } finally {
         await artifacts.stop();
@@ -353,5 +376,70 @@ describe('setup-cluster and deploy-upstream, as the Actions runner runs them', (
     const run = await runBundle('deploy-upstream', [], step.env);
     expect(run.code).toBe(2);
     expect(run.stdout).toContain(message);
+  });
+  it(
+    "logs in with server and token secrets and the cluster's CA, masking both",
+    { timeout: 120_000 },
+    async () => {
+      const login = {
+        server: testbed.server,
+        token: testbed.adminToken,
+        'certificate-authority-data': Buffer.from(testbed.ca).toString('base64'),
+      };
+      const step = runnerEnv({ ...login, timeout: '60' });
+      const run = await runBundle('setup-cluster', [], step.env);
+      expect(run.stdout).not.toContain('::error');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`::add-mask::${testbed.adminToken}`);
+      expect(run.stdout).toContain(`::add-mask::${testbed.server}`);
+      expect(readOutputs(step.output)['operator-version']).toBe('1.21.0');
+      for (const file of [step.output, step.summary])
+        expect(readFileSync(file, 'utf8')).not.toContain(testbed.adminToken);
+      // Nothing is left behind for a post step: the kubeconfig lived only during the step.
+      expect(
+        readdirSync(step.env.RUNNER_TEMP ?? '').filter((f) => f.startsWith('streamstress-kube-')),
+      ).toEqual([]);
+
+      // Without the CA the cluster's self-signed certificate is refused; skipping the check warns.
+      const unverified = runnerEnv({ server: login.server, token: login.token, timeout: '30' });
+      const refused = await runBundle('setup-cluster', [], unverified.env);
+      expect(refused.code).toBe(2);
+      expect(refused.stdout).toMatch(/::error::.*certificate/i);
+      const insecure = runnerEnv({
+        server: login.server,
+        token: login.token,
+        'insecure-skip-tls-verify': 'true',
+        timeout: '60',
+      });
+      const warned = await runBundle('setup-cluster', [], insecure.env);
+      expect(warned.code).toBe(0);
+      expect(warned.stdout).toContain('::warning::insecure-skip-tls-verify is on');
+    },
+  );
+
+  it.each([
+    [{ server: 'https://api.example:6443' }, 'server is set but token is not.'],
+    [{ token: 'sha256~x' }, 'token is set but server is not.'],
+    [
+      { server: 'http://api.example:6443', token: 'sha256~x' },
+      "server must be an https:// address of the cluster's API.",
+    ],
+    [
+      { server: 'https://api.example:6443', token: 'sha256~x', kubeconfig: 'apiVersion: v1' },
+      'Give kubeconfig, or server and token, not both.',
+    ],
+    [
+      {
+        server: 'https://api.example:6443',
+        token: 'sha256~x',
+        'certificate-authority-data': 'bm90IGEgY2VydA==',
+      },
+      'certificate-authority-data is not a base64-encoded PEM certificate.',
+    ],
+  ])('setup-cluster refuses the login %j', async (inputs, message) => {
+    const run = await runBundle('setup-cluster', [], runnerEnv(inputs).env);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain(`::error::${message}`);
+    expect(run.stdout).not.toContain('::error::sha256~x');
   });
 });

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Results, TestResult } from '../../src/results/model.js';
-import { writeResultsFile } from '../helpers/results.js';
+import { resultsOf, writeResultsFile } from '../helpers/results.js';
+import { startGitHubApi } from '../helpers/github-api.js';
 import { SiteIndexSchema, TestHistorySchema } from '../../src/publish/site.js';
 import { runBundle } from '../helpers/cli.js';
 import { readOutputs, runnerEnv } from '../helpers/runner.js';
@@ -227,6 +228,165 @@ describe('publish-dashboard, as the Actions runner runs it', () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toContain(
       '::error::retention is "forever"; it must be a whole number above 0.',
+    );
+  });
+});
+
+describe('publish-dashboard comments on the pull request', () => {
+  const token = 'ghs_commenttoken0123456789';
+  let api: Awaited<ReturnType<typeof startGitHubApi>>;
+  beforeAll(async () => {
+    api = await startGitHubApi({ token, perPage: 2 });
+  });
+  afterAll(() => api?.stop());
+
+  /** A results file of a run for pull request `pr` (none: a nightly run of the base branch). */
+  function runFile(
+    id: string,
+    day: number,
+    outcomes: Record<string, TestResult['status']>,
+    pr?: number,
+  ) {
+    const results = resultsOf(id, `2026-11-${String(day).padStart(2, '0')}T02:00:00Z`, outcomes);
+    if (pr !== undefined) results.run.trigger = { event: 'pull_request', pr };
+    const file = join(root, `${id}.json`);
+    writeFileSync(file, JSON.stringify(results));
+    return file;
+  }
+
+  async function publishStep(repo: string, file: string, inputs: Record<string, string> = {}) {
+    const step = runnerEnv({
+      'results-file': file,
+      repository: repo,
+      'dashboard-url': 'https://org.github.io/streamstress/',
+      'github-token': token,
+      comment: 'always',
+      ...inputs,
+    });
+    const run = await runBundle('publish-dashboard', [], {
+      ...step.env,
+      GITHUB_API_URL: api.url,
+      GITHUB_REPOSITORY: 'org/repo',
+      GITHUB_WORKFLOW: 'streamstress-run',
+    });
+    expect(run.stdout).not.toContain('::error');
+    expect(run.code).toBe(0);
+    return {
+      ...run,
+      outputs: readOutputs(step.output),
+      summary: readFileSync(step.summary, 'utf8'),
+    };
+  }
+
+  it(
+    'leaves one comment, compared with the base branch, and edits it on the next run',
+    { timeout: 60_000 },
+    async () => {
+      const repo = bareRepo('comments');
+      // Other people's comments come first; with two per page, ours is found on a later page.
+      api.addComment(7, 'LGTM');
+      api.addComment(7, 'please rebase');
+      api.requests.length = 0;
+      await publishStep(repo, runFile('base-1', 1, { a: 'passed', b: 'passed' }));
+      expect(api.requests).toEqual([]);
+
+      const first = await publishStep(repo, runFile('pr-1', 2, { a: 'passed', b: 'failed' }, 7));
+      const ours = () =>
+        api.comments(7).filter((c) => c.body.includes('<!-- streamstress-comment '));
+      expect(ours()).toHaveLength(1);
+      const body = ours()[0]?.body ?? '';
+      expect(body).toContain('❌ 1 of 2 tests failed');
+      expect(body).toContain('### Compared with run base-1');
+      expect(body).toContain("Compared with the base branch's last published run, nightly");
+      expect(body).toContain(
+        '[this run on the dashboard](https://org.github.io/streamstress/#run=pr-1)',
+      );
+      expect(first.outputs['comment-url']).toMatch(
+        /^https:\/\/github\.com\/org\/repo\/pull\/7#issuecomment-/,
+      );
+      expect(first.summary).toContain('❌ 1 of 2 tests failed');
+
+      api.requests.length = 0;
+      await publishStep(repo, runFile('pr-2', 3, { a: 'passed', b: 'passed' }, 7));
+      expect(api.comments(7)).toHaveLength(3);
+      expect(ours()[0]?.body).toContain('✅ 2 of 2 tests passed');
+      expect(api.requests.filter((r) => !r.startsWith('GET'))).toEqual([
+        `PATCH /repos/org/repo/issues/comments/${ours()[0]?.id}`,
+      ]);
+      expect(
+        api
+          .comments(7)
+          .map((c) => c.body)
+          .slice(0, 2),
+      ).toEqual(['LGTM', 'please rebase']);
+    },
+  );
+
+  it.each([
+    ['off', { a: 'failed' }, false],
+    ['failures', { a: 'passed' }, false],
+    ['failures', { a: 'failed' }, true],
+    ['changes', { a: 'passed' }, false],
+    ['changes', { a: 'failed' }, true],
+  ] as const)(
+    'mode %s with %o comments: %s',
+    { timeout: 60_000 },
+    async (mode, outcomes, comments) => {
+      const repo = bareRepo(`mode-${mode}-${Object.values(outcomes).join()}`);
+      const pr = 100 + api.requests.length;
+      await publishStep(repo, runFile(`base-${mode}`, 1, { a: 'passed' }));
+      api.requests.length = 0;
+      await publishStep(repo, runFile(`pr-${mode}`, 2, outcomes, pr), { comment: mode });
+      expect(api.comments(pr)).toHaveLength(comments ? 1 : 0);
+      if (mode === 'off') expect(api.requests).toEqual([]);
+    },
+  );
+
+  it(
+    'falls back to the job summary where the token may not write (a fork), and says so',
+    { timeout: 60_000 },
+    async () => {
+      api.setReadOnly(true);
+      try {
+        const run = await publishStep(bareRepo('fork'), runFile('pr-fork', 2, { a: 'failed' }, 8));
+        expect(run.stdout).toContain(
+          '::warning::Could not comment on pull request #8 (HTTP 403: the token may not write to it, as on a pull request from a fork); the summary is here instead.',
+        );
+        expect(run.summary).toContain('❌ 1 of 1 tests failed');
+        expect(run.summary).toContain('the summary is here instead');
+        expect(api.comments(8)).toEqual([]);
+      } finally {
+        api.setReadOnly(false);
+      }
+    },
+  );
+
+  it(
+    'keeps a comment of thousands of failures within GitHub’s 65,536 characters',
+    { timeout: 60_000 },
+    async () => {
+      const outcomes = Object.fromEntries(
+        Array.from({ length: 3000 }, (_, i) => [
+          `scenario ${i} ${'with a long name '.repeat(4)}`,
+          'failed' as const,
+        ]),
+      );
+      await publishStep(bareRepo('big'), runFile('pr-big', 2, outcomes, 9), { 'pr-number': '9' });
+      const body = api.comments(9)[0]?.body ?? '';
+      expect(body).toContain('## ❌ 3000 of 3000 tests failed');
+      expect(body.length).toBeLessThanOrEqual(65_536);
+      expect(body).toContain(
+        '3000 failing tests do not fit here; see [the full results](https://org.github.io/streamstress/#run=pr-big).',
+      );
+    },
+  );
+
+  it('refuses an unknown comment mode before publishing', async () => {
+    const step = runnerEnv({ comment: 'sometimes' });
+    const run = await runBundle('publish-dashboard', [], step.env);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain(
+      '::error::comment is "sometimes"; it must be one of always, changes, failures, off.',
     );
   });
 });
