@@ -73,6 +73,9 @@ export async function publishDashboardAction(): Promise<void> {
   const pr = pullRequestNumber(results);
   const github = gitHubRepository(token);
   const repo = optionalInput('repository') ?? github.url;
+  // A publish that fails (a read-only token, a site that kept moving) still leaves the job
+  // summary and the comment; the step fails after them.
+  let publishError: unknown;
   const result = await publishToBranch({
     git: new Git({ env: github.env }),
     resultsFile,
@@ -81,21 +84,28 @@ export async function publishDashboardAction(): Promise<void> {
     repo,
     branch,
     onProgress: (message) => core.info(message),
+  }).catch((error: unknown) => {
+    publishError = error;
+    return undefined;
   });
   const dashboard = optionalInput('dashboard-url') ?? github.pagesUrl;
-  const runUrl = dashboard ? `${dashboard}#run=${encodeURIComponent(result.runId)}` : undefined;
-  core.setOutput('runs', String(result.index.runs.length));
-  core.setOutput('pushed', String(result.pushed));
+  const runUrl =
+    result && dashboard ? `${dashboard}#run=${encodeURIComponent(result.runId)}` : undefined;
+  if (result) {
+    core.setOutput('runs', String(result.index.runs.length));
+    core.setOutput('pushed', String(result.pushed));
+  }
   core.setOutput('dashboard-url', dashboard ?? '');
   core.setOutput('run-url', runUrl ?? '');
 
-  const comparison = result.baseline ? compareResults(results, result.baseline) : undefined;
+  const baseline = result?.baseline;
+  const comparison = baseline ? compareResults(results, baseline) : undefined;
   const marker = commentMarker(process.env.GITHUB_WORKFLOW ?? 'streamstress');
   const body = commentBody(marker, results, {
     ...(comparison ? { comparison } : {}),
-    ...(result.baseline ? { baseLabel: result.baseline.run.label ?? result.baseline.run.id } : {}),
+    ...(baseline ? { baseLabel: baseline.run.label ?? baseline.run.id } : {}),
     ...(runUrl ? { runUrl } : {}),
-    ...(dashboard ? { dashboardUrl: dashboard } : {}),
+    ...(dashboard && result ? { dashboardUrl: dashboard } : {}),
   });
   const note =
     pr === undefined
@@ -104,6 +114,7 @@ export async function publishDashboardAction(): Promise<void> {
   if (note?.url) core.setOutput('comment-url', note.url);
   // The job summary is written in every case; a comment that could not be left says so there.
   await core.summary.addRaw(note?.text ? `${body}\n> ${note.text}\n` : body).write();
+  if (publishError) throw publishError;
 }
 
 async function commentOn(

@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as core from '@actions/core';
+import { context } from '@actions/github';
 import { uploadArtifact } from '../adapters/artifact.js';
 import { Git } from '../adapters/git.js';
 import { ExitCode, StreamstressError } from '../errors.js';
 import { parsePositiveInteger, parseSeconds } from '../input.js';
 import { defaultCacheDir } from '../plan/as-of.js';
 import { OUTPUT_LAYOUT } from '../results/analyse.js';
+import type { Results } from '../results/model.js';
 import { DEFAULT_RELEASE_TESTS_REPO } from '../suite/checkout.js';
 import { parseExtraArgs, parseSpecDirs } from '../suite/inputs.js';
 import { specHeadingOf } from '../results/console.js';
@@ -63,6 +65,26 @@ function gaugeLog(grouped: boolean): {
   };
 }
 
+/**
+ * What started this run, as results.json records it: the event, the workflow run's page, the
+ * pull request when there is one (the dashboard and the comments tell base runs from PR runs by
+ * it), and the commit.
+ */
+function workflowTrigger(): NonNullable<Results['run']['trigger']> {
+  const server = process.env.GITHUB_SERVER_URL || 'https://github.com';
+  const pr = context.payload.pull_request?.number;
+  return {
+    event: process.env.GITHUB_EVENT_NAME || 'local',
+    ...(process.env.GITHUB_REPOSITORY && process.env.GITHUB_RUN_ID
+      ? {
+          url: `${server}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}`,
+        }
+      : {}),
+    ...(typeof pr === 'number' ? { pr } : {}),
+    ...(process.env.GITHUB_SHA ? { sha: process.env.GITHUB_SHA } : {}),
+  };
+}
+
 /** run-release-tests: run the suite, write results.json, the job summary, outputs and an artifact. */
 export async function runReleaseTestsAction(): Promise<void> {
   const specDirs = parseSpecDirs(core.getInput('specs') || 'specs');
@@ -86,6 +108,7 @@ export async function runReleaseTestsAction(): Promise<void> {
   const cancellation = cancellationSignal();
   const result = await withKubeconfig((cluster) =>
     runTestStage({
+      run: { trigger: workflowTrigger() },
       git: new Git(),
       connect: cluster.connect,
       ...(cluster.path ? { kubeconfigPath: cluster.path } : {}),

@@ -38,7 +38,13 @@ export async function upsertComment(
       issue_number: pr.number,
       per_page: 100,
     });
-    const existing = comments.find((c) => c.body?.includes(marker));
+    // Only a comment this token wrote is ours: anyone can paste the marker into a comment.
+    // GITHUB_TOKEN may not ask who it is; what it writes is github-actions[bot]'s.
+    const author = await octokit.rest.users.getAuthenticated().then(
+      ({ data }) => data.login,
+      () => 'github-actions[bot]',
+    );
+    const existing = comments.find((c) => c.user?.login === author && c.body?.includes(marker));
     if (!wanted(existing !== undefined)) return undefined;
     if (existing) {
       const { data } = await octokit.rest.issues.updateComment({

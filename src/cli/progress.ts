@@ -61,14 +61,16 @@ export function createProgress(
   const items = new Map<string, Item>();
   let drawn = 0;
   let frame = 0;
+  let closed = false;
 
   const line = (item: Item) => {
     const symbol =
       item.state === 'running' ? (SPINNER[frame % SPINNER.length] ?? '*') : SYMBOL[item.state];
     const elapsed =
       item.startedAt === undefined ? '' : formatElapsed((item.endedAt ?? now()) - item.startedAt);
-    const text =
-      `${symbol} ${item.label.padEnd(22)} ${elapsed.padStart(6)}  ${item.detail}`.trimEnd();
+    // One screen line per item, whatever the detail holds: the block is erased by counting lines.
+    const detail = item.detail.replace(/\s+/g, ' ');
+    const text = `${symbol} ${item.label.padEnd(22)} ${elapsed.padStart(6)}  ${detail}`.trimEnd();
     const width = Math.max(20, (stream.columns || 100) - 1);
     return text.length > width ? `${text.slice(0, width - 1)}…` : text;
   };
@@ -129,6 +131,8 @@ export function createProgress(
     },
     output: (text) => above(text),
     close() {
+      if (closed) return;
+      closed = true;
       if (timer) clearInterval(timer);
       if (live) {
         erase();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ExitCode, StreamstressError } from '../errors.js';
 import type { Comparison } from '../results/compare.js';
-import { COMMENT_LIMIT, escapeMarkdown, renderSummary } from '../results/markdown.js';
+import { COMMENT_LIMIT, escapeMarkdown, markdownLink, renderSummary } from '../results/markdown.js';
 import { isFailing, type Results } from '../results/model.js';
 
 export const COMMENT_MODES = ['always', 'changes', 'failures', 'off'] as const;
@@ -17,9 +17,9 @@ export function parseCommentMode(text: string): CommentMode {
 }
 
 /**
- * Whether the pull request gets the comment: `always`; `failures` when a test failed or the
- * run did not complete; `changes` when the run differs from the base branch's last published
- * run (new failures, fixes) or there is none to compare with; never with `off`. A comment the
+ * Whether the pull request gets the comment: `always`; `failures` when a test failed or a
+ * stage failed; `changes` when the run differs from the base branch's last published run (new
+ * failures, fixes), a stage failed, or there is no run to compare with; never with `off`. A comment the
  * workflow already left is always brought up to date, so it never shows a stale result.
  */
 export function shouldComment(
@@ -30,9 +30,9 @@ export function shouldComment(
 ): boolean {
   if (mode === 'off') return false;
   if (mode === 'always' || options.commented) return true;
-  const failing = results.tests.some(isFailing) || results.exitCode >= 2;
-  if (mode === 'failures') return failing;
-  return !comparison || comparison.newFailures.length + comparison.fixed.length > 0 || failing;
+  const broken = results.exitCode >= 2;
+  if (mode === 'failures') return broken || results.tests.some(isFailing);
+  return !comparison || comparison.newFailures.length + comparison.fixed.length > 0 || broken;
 }
 
 /** The hidden marker that finds this workflow's comment again (a name cannot break out of it). */
@@ -47,11 +47,9 @@ export function commentBody(
   options: { comparison?: Comparison; baseLabel?: string; runUrl?: string; dashboardUrl?: string },
 ): string {
   const links = [
-    options.runUrl ? `[this run on the dashboard](${encodeURI(options.runUrl)})` : undefined,
-    options.dashboardUrl ? `[the dashboard](${encodeURI(options.dashboardUrl)})` : undefined,
-    results.run.trigger?.url
-      ? `[the workflow run](${encodeURI(results.run.trigger.url)})`
-      : undefined,
+    markdownLink('this run on the dashboard', options.runUrl),
+    markdownLink('the dashboard', options.dashboardUrl),
+    markdownLink('the workflow run', results.run.trigger?.url),
   ].filter(Boolean);
   const footer = [
     options.comparison

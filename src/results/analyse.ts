@@ -122,7 +122,8 @@ export async function recordRunWithoutTests(
   return writeResults(dir, results, undefined);
 }
 
-async function writeResults(
+/** results.json and summary.md from results already analysed (a later stage adding to them). */
+export async function writeResults(
   dir: string,
   results: Results,
   comparison: Comparison | undefined,

@@ -22,6 +22,16 @@ export function escapeMarkdown(text: string): string {
 }
 
 /**
+ * A URL as the target of a markdown link: web addresses only, with the characters that would
+ * end the link encoded; undefined for anything else (a `javascript:` URL stays out).
+ */
+export function markdownLink(text: string, url: string | undefined): string | undefined {
+  if (!url || !/^https?:\/\//i.test(url)) return undefined;
+  // Already-encoded parts stay as they are (no double encoding); only what ends a link changes.
+  return `[${text}](${url.replace(/[\s()<>]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`)})`;
+}
+
+/**
  * The line that says what went wrong: for a Gauge failure (the step's text, then
  * `Step Execution Failure: '<error>'`) the error, else the first line.
  */
@@ -113,9 +123,7 @@ function render(results: Results, options: SummaryOptions, detail: Detail): stri
   if (failing.length > 0) {
     blocks.push('### Failing tests');
     if (detail === 'counts') {
-      const where = options.detailsUrl
-        ? `[the full results](${encodeURI(options.detailsUrl)})`
-        : 'results.json';
+      const where = markdownLink('the full results', options.detailsUrl) ?? 'results.json';
       blocks.push(`${failing.length} failing tests do not fit here; see ${where}.`);
     } else {
       const newIds = new Set(options.comparison?.newFailures.map((t) => t.id));

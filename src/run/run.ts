@@ -14,7 +14,12 @@ import {
 } from '../errors.js';
 import { checkPlanRequest } from '../plan/index.js';
 import { PlanSchema } from '../plan/plan.js';
-import { OUTPUT_LAYOUT, recordRunWithoutTests, type Analysis } from '../results/analyse.js';
+import {
+  OUTPUT_LAYOUT,
+  recordRunWithoutTests,
+  writeResults,
+  type Analysis,
+} from '../results/analyse.js';
 import type { Results } from '../results/model.js';
 import { runTestStage, TEST_OUTPUTS, type TestStageOptions } from '../suite/stage.js';
 import type { ItemState, Progress } from '../cli/progress.js';
@@ -131,7 +136,8 @@ export async function runAll(options: RunOptions): Promise<RunOutcome> {
     progress.item(name, STAGE_LABEL[name], 'running');
     try {
       const result = await body();
-      phases[name] ??= { status: 'succeeded', durationSeconds: durationSeconds() };
+      // A body may have recorded a failure it went on from (a component that did not build).
+      phases[name] = { status: 'succeeded', ...phases[name], durationSeconds: durationSeconds() };
       progress.item(
         name,
         STAGE_LABEL[name],
@@ -140,7 +146,8 @@ export async function runAll(options: RunOptions): Promise<RunOutcome> {
       );
       return result;
     } catch (error) {
-      const message = error instanceof StreamstressError ? error.message : describeError(error);
+      // The message, not a stack: it goes into results.json, the dashboard and comments.
+      const message = (error as Error).message ?? String(error);
       phases[name] = { status: 'failed', durationSeconds: durationSeconds(), error: message };
       progress.item(name, STAGE_LABEL[name], 'failed', message);
       progress.message(`${name} failed: ${describeError(error)}`);
@@ -220,9 +227,9 @@ export async function runAll(options: RunOptions): Promise<RunOutcome> {
       images: c.images.map((i) => ({ env: i.env, ref: i.ref })),
     }));
 
-    deployStarted = true;
-    await stage('deploy', () =>
-      runDeployStage({
+    await stage('deploy', () => {
+      deployStarted = true;
+      return runDeployStage({
         ...options.deploy,
         ...(options.build.componentsFile ? { componentsFile: options.build.componentsFile } : {}),
         connect: options.connect,
@@ -232,8 +239,8 @@ export async function runAll(options: RunOptions): Promise<RunOutcome> {
           progress.item('deploy', 'deploy', 'running', message);
           progress.message(message);
         },
-      }),
-    );
+      });
+    });
 
     const tested = await stage('test', () =>
       runTestStage({
@@ -303,7 +310,16 @@ export async function runAll(options: RunOptions): Promise<RunOutcome> {
     } catch (error) {
       progress.item('restore', 'restore', 'failed', (error as Error).message);
       progress.message(`restore failed: ${describeError(error)}`);
-      extraExitCode = ExitCode.infrastructure;
+      // The run's record says so too: the cluster was left running the upstream images.
+      const results = analysis.results;
+      results.warnings.push(
+        `The operator's original images could not be put back: ${(error as Error).message}`,
+      );
+      results.exitCode = combineExitCodes(
+        results.exitCode as ExitCodeType,
+        ExitCode.infrastructure,
+      );
+      analysis = await writeResults(outputDir, results, analysis.comparison);
     }
   }
 

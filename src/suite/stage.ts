@@ -41,7 +41,7 @@ export interface TestStageOptions {
   signal?: AbortSignal;
   runId: string;
   /** When run by `streamstress run`: its label, start, components and the stages before this one. */
-  run?: { label?: string; startedAt?: string };
+  run?: Partial<Pick<Results['run'], 'label' | 'startedAt' | 'trigger'>>;
   components?: Results['components'];
   earlierPhases?: Results['phases'];
   onProgress: (message: string) => void;
@@ -151,6 +151,7 @@ export async function runTestStage(options: TestStageOptions): Promise<TestStage
       run: {
         id: options.runId,
         ...(options.run?.label ? { label: options.run.label } : {}),
+        ...(options.run?.trigger ? { trigger: options.run.trigger } : {}),
         startedAt: options.run?.startedAt ?? startedAt,
         finishedAt: new Date().toISOString(),
         ...(ocpVersion ? { cluster: { version: ocpVersion } } : {}),

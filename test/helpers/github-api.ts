@@ -5,13 +5,15 @@ export interface Comment {
   id: number;
   body: string;
   html_url: string;
+  user: { login: string; type: string };
 }
 
 /**
  * A stand-in for the part of GitHub's REST API streamstress uses (issue comments), reached
  * through GITHUB_API_URL as @actions/github reaches api.github.com: token authentication,
- * pagination by Link header, 201 on create, and 403 "Resource not accessible by integration"
- * for writes when the token is read-only (a pull request from a fork).
+ * pagination by Link header, 201 on create, comments written by github-actions[bot] (the
+ * user of a GITHUB_TOKEN, which may not read GET /user), and 403 "Resource not accessible by
+ * integration" for writes when the token is read-only (a pull request from a fork).
  */
 export async function startGitHubApi(options: { token: string; perPage?: number }) {
   const comments = new Map<number, Comment[]>();
@@ -39,6 +41,8 @@ export async function startGitHubApi(options: { token: string; perPage?: number 
       const write = request.method === 'POST' || request.method === 'PATCH';
       if (write && readOnly)
         return send(403, { message: 'Resource not accessible by integration' });
+      if (url.pathname === '/user')
+        return send(403, { message: 'Resource not accessible by integration' });
       if (list && request.method === 'GET') {
         const all = comments.get(Number(list[1])) ?? [];
         const perPage = Math.min(
@@ -58,6 +62,7 @@ export async function startGitHubApi(options: { token: string; perPage?: number 
         const { body } = JSON.parse(await read(request)) as { body: string };
         const comment = {
           id: nextId++,
+          user: { login: 'github-actions[bot]', type: 'Bot' },
           body,
           html_url: `https://github.com/org/repo/pull/${list[1]}#issuecomment-${nextId}`,
         };
@@ -81,8 +86,11 @@ export async function startGitHubApi(options: { token: string; perPage?: number 
     requests,
     comments: (pr: number) => comments.get(pr) ?? [],
     /** Someone else's comment on the pull request, which must never be edited. */
-    addComment: (pr: number, body: string) =>
-      comments.set(pr, [...(comments.get(pr) ?? []), { id: nextId++, body, html_url: '' }]),
+    addComment: (pr: number, body: string, login = 'a-reviewer') =>
+      comments.set(pr, [
+        ...(comments.get(pr) ?? []),
+        { id: nextId++, body, html_url: '', user: { login, type: 'User' } },
+      ]),
     setReadOnly: (value: boolean) => (readOnly = value),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Results, TestResult } from '../../src/results/model.js';
 import { resultsOf, writeResultsFile } from '../helpers/results.js';
 import { startGitHubApi } from '../helpers/github-api.js';
+import { commentMarker } from '../../src/publish/comment.js';
 import { SiteIndexSchema, TestHistorySchema } from '../../src/publish/site.js';
 import { runBundle } from '../helpers/cli.js';
 import { readOutputs, runnerEnv } from '../helpers/runner.js';
@@ -285,14 +286,14 @@ describe('publish-dashboard comments on the pull request', () => {
       const repo = bareRepo('comments');
       // Other people's comments come first; with two per page, ours is found on a later page.
       api.addComment(7, 'LGTM');
-      api.addComment(7, 'please rebase');
+      // Someone pasting the hidden marker does not make their comment ours to edit.
+      api.addComment(7, `quoting the bot: ${commentMarker('streamstress-run')}`);
       api.requests.length = 0;
       await publishStep(repo, runFile('base-1', 1, { a: 'passed', b: 'passed' }));
       expect(api.requests).toEqual([]);
 
       const first = await publishStep(repo, runFile('pr-1', 2, { a: 'passed', b: 'failed' }, 7));
-      const ours = () =>
-        api.comments(7).filter((c) => c.body.includes('<!-- streamstress-comment '));
+      const ours = () => api.comments(7).filter((c) => c.user.login === 'github-actions[bot]');
       expect(ours()).toHaveLength(1);
       const body = ours()[0]?.body ?? '';
       expect(body).toContain('❌ 1 of 2 tests failed');
@@ -318,7 +319,7 @@ describe('publish-dashboard comments on the pull request', () => {
           .comments(7)
           .map((c) => c.body)
           .slice(0, 2),
-      ).toEqual(['LGTM', 'please rebase']);
+      ).toEqual(['LGTM', `quoting the bot: ${commentMarker('streamstress-run')}`]);
     },
   );
 

@@ -329,11 +329,19 @@ describe('run-release-tests, as the Actions runner runs it', () => {
         'output-dir': join(tempDir('action'), 'out'),
       });
       const artifacts = await startArtifactService();
+      // A pull_request event, as the runner describes it to the step.
+      const event = join(tempDir('event'), 'event.json');
+      writeFileSync(event, JSON.stringify({ pull_request: { number: 42 } }));
       const run = await runBundle('run-release-tests', [], {
         ...step.env,
         ...artifacts.env,
         GAUGE_HOME: join(step.env.HOME ?? '', 'gauge'),
         PATH: `${STAND_INS}:${process.env.PATH}`,
+        GITHUB_EVENT_NAME: 'pull_request',
+        GITHUB_EVENT_PATH: event,
+        GITHUB_REPOSITORY: 'org/repo',
+        GITHUB_RUN_ID: '4242',
+        GITHUB_SHA: 'f'.repeat(40),
       }).finally(() => artifacts.stop());
       expect(run.code).toBe(1);
       expect(run.stdout).toContain('::error::1 of 4 tests failed or errored. See the job summary');
@@ -341,6 +349,16 @@ describe('run-release-tests, as the Actions runner runs it', () => {
       expect(outputs).toMatchObject({ total: '4', passed: '3', failed: '1', 'exit-code': '1' });
       expect(readFileSync(step.summary, 'utf8')).toBe(outputs.summary);
       expect(outputs.summary).toContain('1 of 4 tests failed');
+      // The run records what started it: the dashboard and comments tell PR runs from base runs.
+      const recorded = ResultsSchema.parse(
+        JSON.parse(readFileSync(outputs['results-file'] ?? '', 'utf8')),
+      );
+      expect(recorded.run.trigger).toEqual({
+        event: 'pull_request',
+        url: 'https://github.com/org/repo/actions/runs/4242',
+        pr: 42,
+        sha: 'f'.repeat(40),
+      });
 
       // Every line of Gauge's output is printed while workflow commands are stopped.
       const lines = run.stdout.split('\n');

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { compareResults } from '../../src/results/compare.js';
-import { COMMENT_LIMIT, escapeMarkdown, renderSummary } from '../../src/results/markdown.js';
+import {
+  COMMENT_LIMIT,
+  escapeMarkdown,
+  markdownLink,
+  renderSummary,
+} from '../../src/results/markdown.js';
 import { summarise, type Results, type TestResult } from '../../src/results/model.js';
 
 function results(tests: TestResult[], id = 'run-2'): Results {
@@ -146,5 +151,15 @@ describe('the markdown summary', () => {
         expect(new Set(widths).size).toBe(1);
       }
     }
+  });
+});
+
+describe('links in markdown', () => {
+  it('links web addresses only, with nothing that could end the link', () => {
+    expect(markdownLink('run', 'https://example.org/a (b)')).toBe(
+      '[run](https://example.org/a%20%28b%29)',
+    );
+    expect(markdownLink('run', 'javascript:alert(1)')).toBeUndefined();
+    expect(markdownLink('run', undefined)).toBeUndefined();
   });
 });

@@ -75,3 +75,15 @@ describe('progress on a terminal', () => {
     expect(formatElapsed(600_000)).toBe('10m00s');
   });
 });
+
+describe('progress, whatever it is given', () => {
+  it('keeps a multi-line detail on one line, and draws the final block once', () => {
+    const { progress, text } = capture({ live: true });
+    progress.item('deploy', 'deploy', 'failed', 'first line\n    at second line');
+    progress.close();
+    const once = text();
+    progress.close();
+    expect(text()).toBe(once);
+    expect(once.split('\n').filter(Boolean).at(-1)).toMatch(/✗ deploy +first line at second line$/);
+  });
+});

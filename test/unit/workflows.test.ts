@@ -83,6 +83,18 @@ describe('streamstress-run.yml', () => {
     expect(setup?.steps.some((s) => s.uses === './setup-cluster')).toBe(true);
   });
 
+  it('gives write access to the publish job only, and persists no credentials in checkouts', () => {
+    expect(workflow.permissions).toEqual({ contents: 'read' });
+    for (const [name, job] of Object.entries(workflow.jobs)) {
+      const permissions = (job as Job & { permissions?: Record<string, string> }).permissions;
+      if (name === 'publish')
+        expect(permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
+      else expect(permissions).toBeUndefined();
+      for (const step of job.steps.filter((s) => s.uses?.startsWith('actions/checkout')))
+        expect(step.with?.['persist-credentials']).toBe(false);
+    }
+  });
+
   it('lets one run at a time deploy onto a cluster', () => {
     expect(workflow.concurrency?.group).toContain('streamstress-cluster-');
     expect(workflow.concurrency?.['cancel-in-progress']).toBe(false);
