@@ -27,6 +27,14 @@ function kubeconfigFromInputs(): string | undefined {
   if (server) core.setSecret(server);
   if (content.trim() && (server || token))
     throw bad('Give kubeconfig, or server and token, not both.');
+  // A kubeconfig says itself whether it checks the certificate: an input that would be
+  // ignored is refused rather than silently dropped.
+  if (content.trim() && insecure)
+    throw bad('insecure-skip-tls-verify goes with server and token; a kubeconfig sets it itself.');
+  if (/insecure-skip-tls-verify["']?\s*:\s*["']?true/.test(content))
+    core.warning(
+      "The kubeconfig has insecure-skip-tls-verify: the cluster's certificate is not checked, so anyone between the runner and the cluster could read the token.",
+    );
   if (!content.trim() && !server && !token) return undefined;
   if (insecure)
     core.warning(

@@ -436,6 +436,10 @@ describe('setup-cluster and deploy-upstream, as the Actions runner runs them', (
       },
       'certificate-authority-data is not a base64-encoded PEM certificate.',
     ],
+    [
+      { kubeconfig: 'apiVersion: v1', 'insecure-skip-tls-verify': 'true' },
+      'insecure-skip-tls-verify goes with server and token; a kubeconfig sets it itself.',
+    ],
   ])('setup-cluster refuses the login %j', async (inputs, message) => {
     const run = await runBundle('setup-cluster', [], runnerEnv(inputs).env);
     expect(run.code).toBe(2);
