@@ -4,8 +4,7 @@ import { h } from './dom.js';
 import { componentsOf, filterBar, matches } from './filters.js';
 import { navigate, readState } from './state.js';
 import { historyStrip, historyLookup } from './strip.js';
-
-const failing = (letter: string | undefined) => letter === 'F' || letter === 'E';
+import { failingLetter } from './verdict.js';
 
 export type Comparison = Record<'new failures' | 'fixed' | 'still failing', TestHistory['tests']>;
 
@@ -15,9 +14,9 @@ export function compareRuns(history: TestHistory, a: number, b: number): Compari
   for (const test of history.tests) {
     const before = test.history[a];
     const after = test.history[b];
-    if (failing(after) && !failing(before)) result['new failures'].push(test);
-    else if (failing(before) && after === 'P') result.fixed.push(test);
-    else if (failing(before) && failing(after)) result['still failing'].push(test);
+    if (failingLetter(after) && !failingLetter(before)) result['new failures'].push(test);
+    else if (failingLetter(before) && after === 'P') result.fixed.push(test);
+    else if (failingLetter(before) && failingLetter(after)) result['still failing'].push(test);
   }
   return result;
 }

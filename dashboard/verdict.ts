@@ -15,7 +15,7 @@ export type Verdict =
   | { kind: 'passing' }
   | { kind: 'unknown' };
 
-const failing = (letter: string) => letter === 'F' || letter === 'E';
+export const failingLetter = (letter: string | undefined) => letter === 'F' || letter === 'E';
 
 /**
  * A flaky test failed, passed again, and failed again: two or more separate failing episodes
@@ -25,20 +25,20 @@ const failing = (letter: string) => letter === 'F' || letter === 'E';
 export function verdictOf(history: string, runIds: readonly string[]): Verdict {
   const outcomes = [...history]
     .map((letter, position) => ({ letter, position }))
-    .filter(({ letter }) => letter === 'P' || failing(letter));
+    .filter(({ letter }) => letter === 'P' || failingLetter(letter));
   if (outcomes.length === 0) return { kind: 'unknown' };
   let flips = 0;
-  let episodes = failing(outcomes[0]!.letter) ? 1 : 0;
+  let episodes = failingLetter(outcomes[0]!.letter) ? 1 : 0;
   for (let i = 1; i < outcomes.length; i++) {
-    const now = failing(outcomes[i]!.letter);
-    if (now === failing(outcomes[i - 1]!.letter)) continue;
+    const now = failingLetter(outcomes[i]!.letter);
+    if (now === failingLetter(outcomes[i - 1]!.letter)) continue;
     flips++;
     if (now) episodes++;
   }
   if (episodes >= 2) return { kind: 'flaky', flips };
-  if (!failing(outcomes[outcomes.length - 1]!.letter)) return { kind: 'passing' };
+  if (!failingLetter(outcomes[outcomes.length - 1]!.letter)) return { kind: 'passing' };
   let start = outcomes.length - 1;
-  while (start > 0 && failing(outcomes[start - 1]!.letter)) start--;
+  while (start > 0 && failingLetter(outcomes[start - 1]!.letter)) start--;
   return { kind: 'broken', since: runIds[outcomes[start]!.position] ?? '?' };
 }
 

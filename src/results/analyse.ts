@@ -51,20 +51,10 @@ export async function analyseOutputDir(
     await readOptionalJson(join(dir, OUTPUT_LAYOUT.results)),
   );
   const previous = previousRecord.success ? previousRecord.data : undefined;
-  const plan = PlanSchema.safeParse(await readOptionalJson(join(dir, OUTPUT_LAYOUT.plan)));
-
   const parsed = await readTestOutput(dir);
 
   const components =
-    options.record?.components ??
-    (plan.success
-      ? plan.data.components.map((c) => ({
-          name: c.name,
-          repo: c.repo,
-          ref: c.ref,
-          commit: c.commit,
-        }))
-      : (previous?.components ?? []));
+    options.record?.components ?? (await plannedComponents(dir)) ?? previous?.components ?? [];
   const { tests, categories } = applyCategories(
     parsed.tests,
     rules,
@@ -97,6 +87,19 @@ export async function analyseOutputDir(
   };
   const comparison = baseline ? compareResults(results, baseline) : undefined;
   return writeResults(dir, results, comparison);
+}
+
+/** The components plan.json in a run's output directory names, when it has one. */
+export async function plannedComponents(dir: string): Promise<Results['components'] | undefined> {
+  const plan = PlanSchema.safeParse(await readOptionalJson(join(dir, OUTPUT_LAYOUT.plan)));
+  return plan.success
+    ? plan.data.components.map((c) => ({
+        name: c.name,
+        repo: c.repo,
+        ref: c.ref,
+        commit: c.commit,
+      }))
+    : undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { KubeClient } from '../adapters/kube.js';
 import { runBuildStage, type BuildStageOptions } from '../build/stage.js';
@@ -13,9 +13,9 @@ import {
   type ExitCode as ExitCodeType,
 } from '../errors.js';
 import { checkPlanRequest } from '../plan/index.js';
-import { PlanSchema } from '../plan/plan.js';
 import {
   OUTPUT_LAYOUT,
+  plannedComponents,
   recordRunWithoutTests,
   writeResults,
   type Analysis,
@@ -285,7 +285,7 @@ export async function runAll(options: RunOptions): Promise<RunOutcome> {
         startedAt,
         finishedAt: new Date().toISOString(),
       },
-      components: components.length > 0 ? components : await plannedComponents(outputDir),
+      components: components.length > 0 ? components : ((await plannedComponents(outputDir)) ?? []),
       phases,
     });
   }
@@ -347,18 +347,4 @@ async function routeOf(kube: KubeClient): Promise<string> {
   throw new StreamstressError('The cluster has no route to its internal registry.', {
     hint: 'Run without --no-auto-setup (setup exposes it), or give --registry HOST/NAMESPACE.',
   });
-}
-
-/** The planned components, for a run that stopped before anything was built. */
-async function plannedComponents(outputDir: string): Promise<Results['components']> {
-  const text = await readFile(join(outputDir, OUTPUT_LAYOUT.plan), 'utf8').catch(() => undefined);
-  const plan = text === undefined ? undefined : PlanSchema.safeParse(JSON.parse(text));
-  return plan?.success
-    ? plan.data.components.map((c) => ({
-        name: c.name,
-        repo: c.repo,
-        ref: c.ref,
-        commit: c.commit,
-      }))
-    : [];
 }
