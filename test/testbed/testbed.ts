@@ -26,10 +26,10 @@ export interface Testbed {
   stop(): Promise<void>;
 }
 
-/** Builds (once) or finds the cached kube-apiserver binary. */
-export async function apiserverBinary(): Promise<string> {
-  if (process.env.STREAMSTRESS_APISERVER) return process.env.STREAMSTRESS_APISERVER;
-  const { stdout } = await run(join(HERE, 'build-apiserver.sh'), [], { maxBuffer: 64 << 20 });
+/** Builds (once) or finds the cached directory with kube-apiserver, -controller-manager and -scheduler. */
+export async function kubernetesBinaries(): Promise<string> {
+  if (process.env.STREAMSTRESS_KUBERNETES_BIN) return process.env.STREAMSTRESS_KUBERNETES_BIN;
+  const { stdout } = await run(join(HERE, 'build-kubernetes.sh'), [], { maxBuffer: 64 << 20 });
   return stdout.trim().split('\n').pop() ?? '';
 }
 
@@ -169,7 +169,8 @@ export interface TestbedOptions {
  * starts with; writes an admin and a limited kubeconfig.
  */
 export async function startTestbed(options: TestbedOptions = {}): Promise<Testbed> {
-  const binary = await apiserverBinary();
+  const bin = await kubernetesBinaries();
+  const binary = join(bin, 'kube-apiserver');
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'streamstress-testbed-'));
   mkdirSync(dir, { recursive: true });
   await makeCertificates(dir);

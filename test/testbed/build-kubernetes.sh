@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
-# Builds a real kube-apiserver once, offline, from Debian's `kubernetes` source package
-# (1.20.2, Go dependencies vendored) with Debian's Go, into a cache outside the checkout, and
-# prints the binary's path. Later calls print the cached path at once.
+# Builds kube-apiserver, kube-controller-manager and kube-scheduler once, offline, from Debian's
+# `kubernetes` source package (1.20.2, Go dependencies vendored) with Debian's Go 1.19, into a
+# cache outside the checkout, and prints the directory holding the three binaries. Later calls
+# print it at once.
 #
-#   test/testbed/build-apiserver.sh            # → ~/.cache/streamstress/kube-apiserver-1.20.2/bin/kube-apiserver
-#   STREAMSTRESS_APISERVER_CACHE=/dir test/testbed/build-apiserver.sh
+#   test/testbed/build-kubernetes.sh            # → ~/.cache/streamstress/kubernetes-1.20.2/bin
+#   STREAMSTRESS_KUBERNETES_CACHE=/dir test/testbed/build-kubernetes.sh
+#
+# The 1.20 sources build only with Go 1.19: the Go first on PATH may be newer, so the build calls
+# Debian's golang-1.19-go by its own path.
 set -euo pipefail
 
-cache=${STREAMSTRESS_APISERVER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/streamstress/kube-apiserver-1.20.2}
-binary=$cache/bin/kube-apiserver
-if [ -x "$binary" ]; then
-  echo "$binary"
+cache=${STREAMSTRESS_KUBERNETES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/streamstress/kubernetes-1.20.2}
+binaries=(kube-apiserver kube-controller-manager kube-scheduler)
+all_built() { for b in "${binaries[@]}"; do [ -x "$cache/bin/$b" ] || return 1; done; }
+if all_built; then
+  echo "$cache/bin"
   exit 0
 fi
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-packages=(golang-go rsync golang-github-modern-go-reflect2-dev etcd-server openssl)
+go119=/usr/lib/go-1.19/bin
+packages=(golang-1.19-go rsync golang-github-modern-go-reflect2-dev etcd-server openssl make)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -49,13 +55,15 @@ if [ ! -f "$source_dir/vendor/github.com/modern-go/reflect2/go_above_118.go" ]; 
   cp -r /usr/share/gocode/src/github.com/modern-go/reflect2 "$source_dir/vendor/github.com/modern-go/reflect2"
   rm -f "$source_dir/vendor/github.com/modern-go/reflect2/go.mod"
 fi
-echo "building kube-apiserver (about 5 minutes on 2 cores)" >&2
+echo "building ${binaries[*]} with $("$go119/go" version) (about 10 minutes on 2 cores)" >&2
 (
   cd "$source_dir"
-  export GOPATH=$source_dir/.go GOPROXY=off GOFLAGS='' CGO_ENABLED=0 GOCACHE=$cache/gocache
-  make WHAT=cmd/kube-apiserver >&2
+  export PATH=$go119:$PATH GOTOOLCHAIN=local GOPATH=$source_dir/.go GOPROXY=off GOFLAGS='' CGO_ENABLED=0 GOCACHE=$cache/gocache
+  make WHAT="cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler" >&2
 )
 mkdir -p "$cache/bin"
-cp "$source_dir/_output/bin/kube-apiserver" "$binary.partial"
-mv "$binary.partial" "$binary"
-echo "$binary"
+for b in "${binaries[@]}"; do
+  cp "$source_dir/_output/bin/$b" "$cache/bin/$b.partial"
+  mv "$cache/bin/$b.partial" "$cache/bin/$b"
+done
+echo "$cache/bin"
