@@ -7,6 +7,7 @@ import { Git } from '../adapters/git.js';
 import { connectToCluster } from '../adapters/kube.js';
 import { buildComponents, buildLogFile } from '../build/build.js';
 import { parseRegistry } from '../build/stage.js';
+import { checkKoBaseImage } from '../build/ko.js';
 import { INTERNAL_REGISTRY } from '../cluster/setup.js';
 import { defaultCacheDir } from '../plan/as-of.js';
 import { parsePositiveInteger } from '../input.js';
@@ -60,6 +61,8 @@ export async function buildComponentsAction(): Promise<void> {
     );
   core.setSecret(token);
   const maxParallel = optionalInput('max-parallel');
+  const koBaseImage = optionalInput('ko-base-image');
+  if (koBaseImage) checkKoBaseImage(koBaseImage, 'ko-base-image');
   const outputDir = core.getInput('output-dir') || 'test-output';
   const result = await buildComponents({
     git: new Git(),
@@ -68,6 +71,7 @@ export async function buildComponentsAction(): Promise<void> {
     credentials: { username: core.getInput('registry-user') || 'streamstress', token },
     cacheDir: defaultCacheDir(),
     outputDir,
+    ...(koBaseImage ? { koBaseImage } : {}),
     ...(maxParallel ? { maxParallel: parsePositiveInteger('max-parallel', maxParallel) } : {}),
     failFast: booleanInput('fail-fast'),
     onProgress: (message) => core.info(message),

@@ -8,8 +8,10 @@ export interface ProgramResult {
 
 export interface ProgramOptions {
   cwd?: string;
-  /** Added to the current environment (not a replacement for it). */
+  /** Added to the current environment (not a replacement for it, unless `inheritEnv` is false). */
   env?: Record<string, string>;
+  /** false: `env` is the program's whole environment. */
+  inheritEnv?: boolean;
   /** Receives stdout and stderr as they arrive, for live logs. */
   onOutput?: (chunk: Buffer) => void;
 }
@@ -25,7 +27,10 @@ export type RunProgram = (
 ) => Promise<ProgramResult>;
 
 export const runProgram: RunProgram = async (file, args, options = {}) => {
-  const env = { ...(process.env as Record<string, string>), ...options.env };
+  const env = {
+    ...(options.inheritEnv === false ? {} : (process.env as Record<string, string>)),
+    ...options.env,
+  };
   const onOutput = options.onOutput;
   const result = await getExecOutput(file, [...args], {
     cwd: options.cwd,

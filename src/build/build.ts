@@ -9,7 +9,15 @@ import type { Plan, PlannedComponent } from '../plan/plan.js';
 import type { Images } from './images.js';
 import { containerCommands, digestFromDockerPush, findContainerTool } from './container.js';
 import { manifestExists, registryBaseUrl, writeDockerConfig } from './registry.js';
-import { imageRepository } from './lookup.js';
+import { goModule, imageRepository } from './lookup.js';
+import {
+  koEnvironment,
+  koFailure,
+  koImageName,
+  matchKoReferences,
+  treeModule,
+  writeKoConfig,
+} from './ko.js';
 import { checkoutPlanned } from './sources.js';
 
 export interface BuildOptions {
@@ -20,6 +28,8 @@ export interface BuildOptions {
   credentials: { username: string; token: string };
   cacheDir: string;
   outputDir: string;
+  /** ko's base image; ko's own default when absent. */
+  koBaseImage?: string;
   maxParallel?: number;
   failFast?: boolean;
   run?: RunProgram;
@@ -60,6 +70,8 @@ export async function buildComponents(options: BuildOptions): Promise<BuildResul
     options.credentials.username,
     options.credentials.token,
   );
+  // Next to the credentials, in the same private directory, removed with it.
+  const koConfig = await writeKoConfig(docker.dir, options.koBaseImage);
   const built: Images['components'] = [];
   const failures: BuildFailure[] = [];
   const state = options.onComponent ?? (() => undefined);
@@ -86,6 +98,7 @@ export async function buildComponents(options: BuildOptions): Promise<BuildResul
               ...options,
               run,
               dockerConfig: docker.dir,
+              koConfig,
               log: buildLogFile(options.outputDir, component.name),
             }),
           );
@@ -134,6 +147,7 @@ export function buildLogFile(outputDir: string, component: string): string {
 interface BuildContext extends BuildOptions {
   run: RunProgram;
   dockerConfig: string;
+  koConfig: string;
   log: string;
 }
 
@@ -186,20 +200,36 @@ async function logged(
   component: PlannedComponent,
   options: BuildContext,
   log: WriteStream,
-  step: { file: string; args: string[]; cwd: string; env: Record<string, string>; shown: string },
+  step: {
+    file: string;
+    args: string[];
+    cwd: string;
+    env: Record<string, string>;
+    /** false: `env` is the whole environment. */
+    inheritEnv?: boolean;
+    shown: string;
+    /** What went wrong, read from the output of a failed run; else its last error line. */
+    failure?: (output: string) => string | undefined;
+  },
 ) {
   log.write(`$ ${step.shown}\n`);
   options.onCommand?.(component.name, step.shown);
   const result = await options.run(step.file, step.args, {
     cwd: step.cwd,
     env: step.env,
+    ...(step.inheritEnv === false ? { inheritEnv: false } : {}),
     onOutput: (chunk) => log.write(chunk),
   });
   log.write(`(exit ${result.exitCode})\n`);
   if (result.exitCode !== 0) {
     // The last error line says what went wrong; progress lines around it do not.
-    const lines = `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => l.trim());
-    const last = lines.findLast((l) => /error/i.test(l)) ?? lines.at(-1) ?? '(no output)';
+    const output = `${result.stdout}\n${result.stderr}`;
+    const lines = output.split('\n').filter((l) => l.trim());
+    const last =
+      step.failure?.(output) ??
+      lines.findLast((l) => /error/i.test(l)) ??
+      lines.at(-1) ??
+      '(no output)';
     throw new StreamstressError(
       `${component.name}: ${step.file} exited ${result.exitCode}: ${last} (log: ${options.log})`,
       { exitCode: ExitCode.infrastructure },
@@ -208,7 +238,10 @@ async function logged(
   return result;
 }
 
-/** One `ko build` for all the component's import paths; ko prints one reference per path, in order. */
+/**
+ * One `ko build` for all the component's import paths, with the configuration streamstress
+ * wrote (never the tree's `.ko.yaml`) and an environment of its own (see koEnvironment).
+ */
 async function koBuild(
   component: PlannedComponent,
   tree: string,
@@ -221,30 +254,37 @@ async function koBuild(
     'build',
     '--sbom=none',
     `--tags=${component.commit.slice(0, 12)},latest`,
-    ...importPaths,
+    ...new Set(importPaths),
   ];
+  const set = {
+    KO_DOCKER_REPO: repository,
+    KO_CONFIG_PATH: options.koConfig,
+    GOFLAGS: '-mod=vendor',
+    DOCKER_CONFIG: options.dockerConfig,
+  };
+  log.write(`# ${options.koConfig}: ${(await readFile(options.koConfig, 'utf8')).trim()}\n`);
   const result = await logged(component, options, log, {
     file: 'ko',
     args,
     cwd: tree,
-    env: {
-      KO_DOCKER_REPO: repository,
-      GOFLAGS: '-mod=vendor',
-      DOCKER_CONFIG: options.dockerConfig,
-    },
-    shown: `KO_DOCKER_REPO=${repository} GOFLAGS=-mod=vendor ko ${args.join(' ')}`,
+    env: koEnvironment(process.env, set, options.koBaseImage !== undefined),
+    inheritEnv: false,
+    failure: koFailure,
+    shown: `KO_DOCKER_REPO=${repository} KO_CONFIG_PATH=${options.koConfig} GOFLAGS=-mod=vendor ko ${args.join(' ')}`,
   });
-  const refs = result.stdout
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => /@sha256:[0-9a-f]{64}$/.test(l));
-  if (refs.length !== importPaths.length) {
+  // ko names each image by the module the tree declares, whatever the configuration says.
+  const module = (await treeModule(tree)) ?? goModule(component);
+  const names = new Map(importPaths.map((p) => [p, koImageName(module, p)]));
+  const { refs, missing } = matchKoReferences(result.stdout, repository, names);
+  if (missing.length > 0) {
     throw new StreamstressError(
-      `${component.name}: ko printed ${refs.length} image references for ${importPaths.length} import paths (log: ${options.log}).`,
+      `${component.name}: ko printed no image reference for ${missing.join(', ')} (expected ${missing
+        .map((p) => `${repository}/${names.get(p) ?? ''}@sha256:…`)
+        .join(', ')}; log: ${options.log}).`,
       { exitCode: ExitCode.infrastructure },
     );
   }
-  return refs;
+  return importPaths.map((p) => refs.get(p) ?? '');
 }
 
 /** A Dockerfile build with podman, docker or buildah, pushed under the commit and `latest`. */

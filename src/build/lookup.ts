@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { ExitCode, StreamstressError } from '../errors.js';
 import type { ComponentRegistry, ComponentSpec } from '../config/components.js';
 import { parseComponentSpecs } from '../plan/spec.js';
 import type { Images } from './images.js';
+import { koImageName } from './ko.js';
 import { tagDigest } from './registry.js';
 
 /** The Go module a component's import paths live in: as configured, else its repository path. */
@@ -12,17 +12,15 @@ export function goModule(component: Pick<ComponentSpec, 'repo' | 'module'>): str
 
 /**
  * The repository each image is pushed to under `host/namespace`: ko's default naming
- * (`<last element>-<md5 of the full import path>`) for ko builds, the component's name for
- * Dockerfile builds.
+ * (`<last element>-<md5 of the full import path>`, see koImageName) for ko builds, the
+ * component's name for Dockerfile builds.
  */
 export function imageRepository(
   component: Pick<ComponentSpec, 'name' | 'build' | 'repo' | 'module'>,
   importPath: string | undefined,
 ): string {
   if (component.build !== 'ko' || importPath === undefined) return component.name;
-  const full = `${goModule(component)}/${importPath.replace(/^\.\//, '')}`;
-  const leaf = full.split('/').pop() ?? full;
-  return `${leaf}-${createHash('md5').update(full).digest('hex')}`;
+  return koImageName(goModule(component), importPath);
 }
 
 /**

@@ -15,6 +15,8 @@ export interface BuildStageOptions {
   asOf?: string;
   cacheDir?: string;
   outputDir: string;
+  /** ko's base image (`--ko-base-image`); ko's own default when absent. */
+  koBaseImage?: string;
   maxParallel?: number;
   failFast?: boolean;
   username: string;
@@ -71,6 +73,7 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildRe
     credentials: { username: options.username, token },
     cacheDir,
     outputDir: options.outputDir,
+    ...(options.koBaseImage ? { koBaseImage: options.koBaseImage } : {}),
     ...(options.maxParallel ? { maxParallel: options.maxParallel } : {}),
     ...(options.failFast ? { failFast: true } : {}),
     onProgress: options.onProgress,

@@ -8,6 +8,7 @@ import { checkPrerequisites, checksPass, formatCheckLine } from '../cluster/chec
 import { runProgram } from '../adapters/exec.js';
 import { runDeployStage } from '../cluster/stages.js';
 import { parseRegistry, readTokenFile, runBuildStage } from '../build/stage.js';
+import { checkKoBaseImage } from '../build/ko.js';
 import { parsePositiveInteger, parseSeconds, parseStrategy } from '../input.js';
 import { DEFAULT_RELEASE_TESTS_REPO } from '../suite/checkout.js';
 import { DEFAULT_RETENTION, publishToBranch, publishToFolder } from '../publish/publish.js';
@@ -121,6 +122,7 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
         'Reuse an earlier build with --skip-build --images test-output/images.json, or leave both out to build.',
       );
     if (options.registry) parseRegistry(options.registry);
+    if (options.koBaseImage) checkKoBaseImage(options.koBaseImage, '--ko-base-image');
     const strategy = parseStrategy(options.strategy);
     const maxParallel =
       options.maxParallel === undefined
@@ -160,6 +162,7 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
           ...(global.config ? { componentsFile: global.config } : {}),
           ...(options.asOf ? { asOf: options.asOf } : {}),
           ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+          ...(options.koBaseImage ? { koBaseImage: options.koBaseImage } : {}),
           ...(maxParallel ? { maxParallel } : {}),
           ...(options.failFast ? { failFast: true } : {}),
           username: options.registryUser,
@@ -265,10 +268,12 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
       outputDir: string;
       maxParallel?: string;
       failFast?: boolean;
+      koBaseImage?: string;
       tokenFile?: string;
       registryUser: string;
     }) => {
       parseRegistry(options.registry);
+      if (options.koBaseImage) checkKoBaseImage(options.koBaseImage, '--ko-base-image');
       const maxParallel =
         options.maxParallel === undefined
           ? undefined
@@ -281,6 +286,7 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
         ...(options.asOf ? { asOf: options.asOf } : {}),
         ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
         outputDir: options.outputDir,
+        ...(options.koBaseImage ? { koBaseImage: options.koBaseImage } : {}),
         ...(maxParallel ? { maxParallel } : {}),
         ...(options.failFast ? { failFast: true } : {}),
         username: options.registryUser,
@@ -656,6 +662,7 @@ interface RunFlags extends TestFlags {
   images?: string;
   maxParallel?: string;
   failFast?: boolean;
+  koBaseImage?: string;
   tokenFile?: string;
   registryUser: string;
   imageNamespace: string;
@@ -682,6 +689,10 @@ function buildFlags(command: Command): Command {
   return command
     .option('--max-parallel <n>', 'components built at once (default: the number of CPUs)')
     .option('--fail-fast', 'stop starting builds after the first failure')
+    .option(
+      '--ko-base-image <ref>',
+      "ko's base image for the Go components (default: ko's own, cgr.dev/chainguard/static)",
+    )
     .option(
       '--token-file <file>',
       'registry token (else STREAMSTRESS_REGISTRY_TOKEN, else the kubeconfig token)',

@@ -10,6 +10,11 @@ export interface GoTools {
   bin: string;
   /** A GAUGE_HOME with the go and xml-report plugins installed. */
   gaugeHome: string;
+  /**
+   * This user's Go build cache (`go env GOCACHE`): pass it as GOCACHE to a child whose HOME is a
+   * temporary directory, so ko and gauge-go do not compile the standard library again.
+   */
+  goCache: string;
 }
 
 const SCRIPT = fileURLToPath(new URL('../tools/install-go-tools.sh', import.meta.url));
@@ -28,7 +33,16 @@ export function goTools(): Promise<GoTools> {
         reject(new Error(`${SCRIPT} failed: ${error?.message ?? 'it printed nothing'}\n${stderr}`));
         return;
       }
-      resolve({ dir, bin: join(dir, 'bin'), gaugeHome: join(dir, 'gauge-home') });
+      execFile('go', ['env', 'GOCACHE'], { encoding: 'utf8' }, (goError, goCache) => {
+        if (goError) reject(new Error(`go env GOCACHE failed: ${goError.message}`));
+        else
+          resolve({
+            dir,
+            bin: join(dir, 'bin'),
+            gaugeHome: join(dir, 'gauge-home'),
+            goCache: goCache.trim(),
+          });
+      });
     });
   });
   return tools;
