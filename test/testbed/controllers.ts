@@ -14,9 +14,11 @@ import {
 } from './release.js';
 
 /**
- * Stand-ins for what runs on an OpenShift cluster — OLM, the Tekton operator, the registry
- * operator, the kubelet and metrics-server — acting on the real API server in the ways
- * streamstress depends on. Each reconciles on watch events and on a short resync.
+ * Stand-ins for what runs on an OpenShift cluster and has no binary here — OLM, the Tekton
+ * operator, the registry operator and metrics-server — acting on the real API server in the ways
+ * streamstress depends on. Each reconciles on watch events and on a short resync. Deployments,
+ * ReplicaSets, Jobs and garbage collection are the real kube-controller-manager's; pods are run
+ * by the node agent (node-agent.ts).
  */
 export function startControllers(kube: Kube): { stop(): Promise<void> } {
   const abort = new AbortController();
@@ -42,7 +44,6 @@ export function startControllers(kube: Kube): { stop(): Promise<void> } {
     loop(kube, abort.signal, ['/apis/imageregistry.operator.openshift.io/v1/configs'], () =>
       reconcileRegistry(kube),
     ),
-    loop(kube, abort.signal, ['/apis/apps/v1/deployments'], () => reconcileKubelet(kube)),
     loop(kube, abort.signal, [], () => reconcileMetrics(kube), 1000),
   ];
   return {
@@ -452,102 +453,6 @@ async function reconcileRegistry(kube: Kube): Promise<void> {
     });
   } else if (!config?.spec?.defaultRoute && route) {
     await kube.delete(`${routePath}/default-route`);
-  }
-}
-
-// ---------------------------------------------------------------- kubelet
-
-const POD_LABEL = 'testbed.streamstress/deployment';
-
-/** The digest a registry would report for an image reference: its own when pinned, else a stable one. */
-export function imageId(image: string): string {
-  const at = image.indexOf('@sha256:');
-  if (at !== -1) return image;
-  const repository = image.replace(/:[^/:]+$/, '');
-  return `${repository}@sha256:${createHash('sha256').update(image).digest('hex')}`;
-}
-
-async function reconcileKubelet(kube: Kube): Promise<void> {
-  const deployments = await kube.list<Deployment>('/apis/apps/v1/deployments');
-  const pods = await kube.list<KubeObject & { status?: { phase?: string } }>(
-    '/api/v1/pods',
-    POD_LABEL,
-  );
-  const wanted = new Set<string>();
-  for (const deployment of deployments) {
-    const namespace = deployment.metadata.namespace ?? 'default';
-    const templateHash = hash(deployment.spec.template).slice(0, 10);
-    const name = `${deployment.metadata.name}-${templateHash}`;
-    wanted.add(`${namespace}/${name}`);
-    if (!pods.some((p) => p.metadata.name === name && p.metadata.namespace === namespace)) {
-      const podsPath = `/api/v1/namespaces/${namespace}/pods`;
-      await kube.create(podsPath, {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name,
-          namespace,
-          labels: {
-            ...deployment.spec.template.metadata.labels,
-            [POD_LABEL]: deployment.metadata.name,
-            'pod-template-hash': templateHash,
-          },
-          ...(deployment.spec.template.metadata.annotations
-            ? { annotations: deployment.spec.template.metadata.annotations }
-            : {}),
-        },
-        spec: { ...deployment.spec.template.spec, nodeName: 'testbed-node' },
-      });
-      const startedAt = new Date().toISOString();
-      await kube.mergePatch(`${podsPath}/${name}/status`, {
-        status: {
-          phase: 'Running',
-          podIP: '10.128.0.10',
-          startTime: startedAt,
-          conditions: [
-            { type: 'Ready', status: 'True', lastTransitionTime: startedAt },
-            { type: 'ContainersReady', status: 'True', lastTransitionTime: startedAt },
-          ],
-          containerStatuses: deployment.spec.template.spec.containers.map((c) => ({
-            name: c.name,
-            image: c.image,
-            imageID: imageId(c.image),
-            ready: true,
-            started: true,
-            restartCount: 0,
-            state: { running: { startedAt } },
-          })),
-        },
-      });
-    }
-    const status = deployment.status ?? {};
-    if (
-      status.observedGeneration !== deployment.metadata.generation ||
-      status.availableReplicas !== 1
-    ) {
-      await kube.mergePatch(
-        `${resourcePath('apps', 'v1', 'deployments', namespace, deployment.metadata.name)}/status`,
-        {
-          status: {
-            observedGeneration: deployment.metadata.generation,
-            replicas: 1,
-            updatedReplicas: 1,
-            readyReplicas: 1,
-            availableReplicas: 1,
-            conditions: [
-              { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' },
-              { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' },
-            ],
-          },
-        },
-      );
-    }
-  }
-  for (const pod of pods) {
-    if (!wanted.has(`${pod.metadata.namespace}/${pod.metadata.name}`))
-      await kube.delete(`/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`, {
-        gracePeriodSeconds: 0,
-      });
   }
 }
 

@@ -32,7 +32,7 @@ import { Kube, KubeError, type KubeObject } from './kube.js';
  * container's. Any other image is reported Running and never exits, as an idle server would.
  *
  * Rules followed from the kubelet (kubernetes 1.20, pkg/kubelet): restartPolicy Always /
- * OnFailure / Never with a doubling back-off from 10 s (kuberuntime_manager.go); the pod phase
+ * OnFailure / Never, the first restart at once and then a doubling back-off from 10 s (kuberuntime_manager.go); the pod phase
  * from its containers (kubelet_pods.go getPhase); on deletion, SIGTERM and then SIGKILL when the
  * termination grace period ends, the pod object removed only then (pod_workers.go, killPod);
  * exit code 128 + signal number for a killed process.
@@ -196,7 +196,9 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       containerStatuses: run.containers.map((c) => ({
         name: c.spec.name,
         image: c.spec.image,
-        imageID: isHost(c.spec.image) ? `${HOST_IMAGE}@sha256:${'0'.repeat(64)}` : imageId(c.spec.image),
+        imageID: isHost(c.spec.image)
+          ? `${HOST_IMAGE}@sha256:${'0'.repeat(64)}`
+          : imageId(c.spec.image),
         containerID: `testbed://${run.pod.metadata.uid}/${c.spec.name}/${c.restartCount}`,
         ready: 'running' in c.state,
         started: 'running' in c.state,
@@ -293,7 +295,9 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       return;
     }
     const root = join(run.dir, c.spec.name, 'root');
-    const work = c.spec.workingDir ? join(root, c.spec.workingDir) : join(run.dir, c.spec.name, 'work');
+    const work = c.spec.workingDir
+      ? join(root, c.spec.workingDir)
+      : join(run.dir, c.spec.name, 'work');
     mkdirSync(work, { recursive: true });
     await mountVolumes(run, c.spec, root);
     if (existsSync(c.log) && c.restartCount > 0) renameSync(c.log, `${c.log}.previous`);
@@ -343,7 +347,11 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       run.killAt === undefined &&
       (policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0));
     if (restart) {
-      const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** c.restartCount);
+      // The first restart is at once; each later one waits twice as long (from 10 s).
+      const delay =
+        c.restartCount === 0
+          ? 0
+          : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (c.restartCount - 1));
       c.lastState = c.state;
       c.restartCount += 1;
       c.restartTimer = setTimeout(() => void startContainer(run, c).catch(debug), delay);
@@ -602,11 +610,16 @@ function serveLogs(
         res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
         return;
       }
-      const file = url.searchParams.get('previous') === 'true' ? `${container.log}.previous` : container.log;
+      const file =
+        url.searchParams.get('previous') === 'true' ? `${container.log}.previous` : container.log;
       if (!existsSync(file)) {
+        const waiting =
+          'waiting' in container.state ? container.state.waiting.reason : 'not started';
         res
           .writeHead(400, { 'Content-Type': 'text/plain' })
-          .end(`container "${container.spec.name}" has no logs yet\n`);
+          .end(
+            `container "${container.spec.name}" in pod "${match[2]}" is waiting to start: ${waiting}\n`,
+          );
         return;
       }
       res.writeHead(200, { 'Content-Type': 'text/plain' });

@@ -65,18 +65,6 @@ export function baseObjects(): [string, object][] {
       },
     ],
     [
-      '/api/v1/nodes',
-      {
-        apiVersion: 'v1',
-        kind: 'Node',
-        metadata: { name: 'testbed-node', labels: { 'node-role.kubernetes.io/worker': '' } },
-        status: {
-          capacity: { cpu: '8', memory: '32Gi', pods: '250' },
-          allocatable: { cpu: '7500m', memory: '30Gi', pods: '250' },
-        },
-      },
-    ],
-    [
       `/api/v1/namespaces/${SETTINGS.namespace}/configmaps`,
       {
         apiVersion: 'v1',

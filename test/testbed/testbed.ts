@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { customResourceDefinitions } from './crds.js';
-import { Kube, KubeError, resourcePath, type Connection } from './kube.js';
+import { Kube, KubeError, resourcePath } from './kube.js';
+import { NODE_NAME } from './node-agent.js';
 import { baseObjects } from './objects.js';
 
 const run = promisify(execFile);
 const HERE = fileURLToPath(new URL('.', import.meta.url));
+const NODE_AGENT_MAIN = join(HERE, 'node-agent-main.ts');
 
 export interface Testbed {
   dir: string;
@@ -92,6 +94,34 @@ async function makeCertificates(dir: string): Promise<void> {
     '-extfile',
     p('san.ext'),
   ]);
+  // The API server's client certificate for the node agent's log endpoint (the kubelet API).
+  await run('openssl', [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    p('kubelet-client.key'),
+    '-out',
+    p('kubelet-client.csr'),
+    '-subj',
+    '/O=system:masters/CN=kube-apiserver-kubelet-client',
+  ]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    p('kubelet-client.csr'),
+    '-CA',
+    p('ca.crt'),
+    '-CAkey',
+    p('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    p('kubelet-client.crt'),
+    '-days',
+    '30',
+  ]);
   await run('openssl', ['genrsa', '-out', p('sa.key'), '2048']);
 }
 
@@ -117,7 +147,12 @@ function kubeconfig(server: string, ca: string, user: string, token: string): st
 
 function startDetached(file: string, args: string[], log: string): number {
   const out = openSync(log, 'a');
-  const child = spawn(file, args, { detached: true, stdio: ['ignore', out, out] });
+  // From the checkout, so that `node --import tsx` finds tsx.
+  const child = spawn(file, args, {
+    cwd: join(HERE, '..', '..'),
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${file}`);
   return child.pid;
@@ -164,92 +199,125 @@ export interface TestbedOptions {
 }
 
 /**
- * Starts etcd and a real kube-apiserver on free loopback ports with TLS, token authentication
- * and RBAC; installs the OpenShift, OLM and Tekton kinds and the objects an OpenShift cluster
- * starts with; writes an admin and a limited kubeconfig.
+ * Starts etcd, a real kube-apiserver (TLS, token authentication, RBAC), the real
+ * kube-controller-manager and kube-scheduler, and the node agent on free loopback ports;
+ * installs the OpenShift, OLM and Tekton kinds and the objects an OpenShift cluster starts with;
+ * writes an admin and a limited kubeconfig. Returns once the node is Ready.
  */
 export async function startTestbed(options: TestbedOptions = {}): Promise<Testbed> {
   const bin = await kubernetesBinaries();
-  const binary = join(bin, 'kube-apiserver');
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'streamstress-testbed-'));
   mkdirSync(dir, { recursive: true });
   await makeCertificates(dir);
-  const adminToken = randomBytes(16).toString('hex');
-  const limitedToken = randomBytes(16).toString('hex');
+  const token = () => randomBytes(16).toString('hex');
+  const [adminToken, limitedToken, controllerManagerToken, schedulerToken] = [
+    token(),
+    token(),
+    token(),
+    token(),
+  ];
+  // The controller-manager and the scheduler authenticate as the users Kubernetes' bootstrap
+  // RBAC policy grants their roles to.
   writeFileSync(
     join(dir, 'tokens.csv'),
-    `${adminToken},admin,1,"system:masters"\n${limitedToken},limited,2,\n`,
+    [
+      `${adminToken},admin,1,"system:masters"`,
+      `${limitedToken},limited,2,`,
+      `${controllerManagerToken},system:kube-controller-manager,3,`,
+      `${schedulerToken},system:kube-scheduler,4,`,
+      '',
+    ].join('\n'),
     { mode: 0o600 },
   );
   const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
   const etcdUrl = `http://127.0.0.1:${etcdClient}`;
+  const server = `https://127.0.0.1:${apiPort}`;
+  const ca = readFileSync(join(dir, 'ca.crt'), 'utf8');
+  const file = (name: string) => join(dir, name);
   const pids: number[] = [];
   const stop = async () => {
     await stopProcesses(pids);
   };
+  const start = (name: string, program: string, args: string[]) =>
+    pids.push(startDetached(program, args, file(`${name}.log`)));
+  const writeKubeconfig = (name: string, user: string, secret: string) => {
+    writeFileSync(file(name), kubeconfig(server, ca, user, secret), { mode: 0o600 });
+    return file(name);
+  };
+  // TTL-after-finished is alpha in 1.20: off unless both the API server and the controller
+  // manager enable it.
+  const featureGates = '--feature-gates=TTLAfterFinished=true';
   try {
-    pids.push(
-      startDetached(
-        'etcd',
-        [
-          '--data-dir',
-          join(dir, 'etcd'),
-          '--listen-client-urls',
-          etcdUrl,
-          '--advertise-client-urls',
-          etcdUrl,
-          '--listen-peer-urls',
-          `http://127.0.0.1:${etcdPeer}`,
-          '--initial-advertise-peer-urls',
-          `http://127.0.0.1:${etcdPeer}`,
-          '--initial-cluster',
-          `default=http://127.0.0.1:${etcdPeer}`,
-          '--log-level',
-          'warn',
-        ],
-        join(dir, 'etcd.log'),
-      ),
-    );
-    pids.push(
-      startDetached(
-        binary,
-        [
-          `--etcd-servers=${etcdUrl}`,
-          '--bind-address=127.0.0.1',
-          '--advertise-address=127.0.0.1',
-          `--secure-port=${apiPort}`,
-          `--tls-cert-file=${join(dir, 'server.crt')}`,
-          `--tls-private-key-file=${join(dir, 'server.key')}`,
-          `--token-auth-file=${join(dir, 'tokens.csv')}`,
-          '--authorization-mode=RBAC',
-          `--service-account-key-file=${join(dir, 'sa.key')}`,
-          `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
-          '--service-account-issuer=https://kubernetes.default.svc',
-          '--service-cluster-ip-range=10.96.0.0/24',
-          // No token controller runs here to give pods service-account tokens.
-          '--disable-admission-plugins=ServiceAccount',
-          '--enable-priority-and-fairness=false',
-          '--logtostderr=true',
-          '--v=0',
-        ],
-        join(dir, 'apiserver.log'),
-      ),
-    );
-    const server = `https://127.0.0.1:${apiPort}`;
-    const ca = readFileSync(join(dir, 'ca.crt'), 'utf8');
-    const connection: Connection = { server, ca, token: adminToken };
-    const admin = new Kube(connection);
+    start('etcd', 'etcd', [
+      '--data-dir',
+      file('etcd'),
+      '--listen-client-urls',
+      etcdUrl,
+      '--advertise-client-urls',
+      etcdUrl,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${etcdPeer}`,
+      '--initial-advertise-peer-urls',
+      `http://127.0.0.1:${etcdPeer}`,
+      '--initial-cluster',
+      `default=http://127.0.0.1:${etcdPeer}`,
+      '--log-level',
+      'warn',
+    ]);
+    start('apiserver', join(bin, 'kube-apiserver'), [
+      `--etcd-servers=${etcdUrl}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${apiPort}`,
+      `--tls-cert-file=${file('server.crt')}`,
+      `--tls-private-key-file=${file('server.key')}`,
+      `--token-auth-file=${file('tokens.csv')}`,
+      '--authorization-mode=RBAC',
+      `--service-account-key-file=${file('sa.key')}`,
+      `--service-account-signing-key-file=${file('sa.key')}`,
+      '--service-account-issuer=https://kubernetes.default.svc',
+      '--service-cluster-ip-range=10.96.0.0/24',
+      // Pod logs are proxied to the node agent, which verifies this client certificate.
+      `--kubelet-client-certificate=${file('kubelet-client.crt')}`,
+      `--kubelet-client-key=${file('kubelet-client.key')}`,
+      `--kubelet-certificate-authority=${file('ca.crt')}`,
+      '--kubelet-preferred-address-types=InternalIP',
+      featureGates,
+      '--enable-priority-and-fairness=false',
+      '--logtostderr=true',
+      '--v=0',
+    ]);
+    const admin = new Kube({ server, ca, token: adminToken });
     await waitReady(admin, dir);
+    start('controller-manager', join(bin, 'kube-controller-manager'), [
+      `--kubeconfig=${writeKubeconfig('controller-manager.kubeconfig', 'system:kube-controller-manager', controllerManagerToken)}`,
+      // Each controller acts as its own ServiceAccount, as on a real cluster.
+      '--use-service-account-credentials=true',
+      `--service-account-private-key-file=${file('sa.key')}`,
+      `--root-ca-file=${file('ca.crt')}`,
+      '--leader-elect=false',
+      '--port=0',
+      '--secure-port=0',
+      featureGates,
+      '--logtostderr=true',
+      '--v=0',
+    ]);
+    start('scheduler', join(bin, 'kube-scheduler'), [
+      `--kubeconfig=${writeKubeconfig('scheduler.kubeconfig', 'system:kube-scheduler', schedulerToken)}`,
+      '--leader-elect=false',
+      '--port=0',
+      '--secure-port=0',
+      '--logtostderr=true',
+      '--v=0',
+    ]);
+    const adminKubeconfig = writeKubeconfig('admin.kubeconfig', 'admin', adminToken);
+    const limitedKubeconfig = writeKubeconfig('limited.kubeconfig', 'limited', limitedToken);
+    start('node-agent', process.execPath, ['--import', 'tsx', NODE_AGENT_MAIN, dir]);
     await installKinds(admin);
     for (const [path, object] of baseObjects()) await createIfMissing(admin, path, object);
-    const adminKubeconfig = join(dir, 'admin.kubeconfig');
-    const limitedKubeconfig = join(dir, 'limited.kubeconfig');
-    writeFileSync(adminKubeconfig, kubeconfig(server, ca, 'admin', adminToken), { mode: 0o600 });
-    writeFileSync(limitedKubeconfig, kubeconfig(server, ca, 'limited', limitedToken), {
-      mode: 0o600,
-    });
+    await waitNodeReady(admin, dir);
     writeFileSync(
-      join(dir, 'testbed.json'),
+      file('testbed.json'),
       JSON.stringify({ server, pids, adminKubeconfig, limitedKubeconfig }, null, 2),
     );
     return {
@@ -268,6 +336,19 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     await stop();
     throw error;
   }
+}
+
+async function waitNodeReady(admin: Kube, dir: string): Promise<void> {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+    const node = await admin.getOrUndefined<{
+      status?: { conditions?: { type: string; status: string }[] };
+    }>(`/api/v1/nodes/${NODE_NAME}`);
+    if (node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(
+    `the node agent did not register a Ready node within 60 s; see ${join(dir, 'node-agent.log')}`,
+  );
 }
 
 async function waitReady(admin: Kube, dir: string): Promise<void> {
