@@ -299,21 +299,40 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       ? join(root, c.spec.workingDir)
       : join(run.dir, c.spec.name, 'work');
     mkdirSync(work, { recursive: true });
-    await mountVolumes(run, c.spec, root);
+    let env: Record<string, string>;
+    try {
+      await mountVolumes(run, c.spec, root);
+      env = await resolveEnv(run.pod, c.spec.env);
+    } catch (error) {
+      // As the kubelet does with a Secret it cannot read yet: say why, and try again.
+      c.state = {
+        waiting: {
+          reason: 'CreateContainerConfigError',
+          message: error instanceof Error ? error.message : String(error),
+        },
+      };
+      c.restartTimer = setTimeout(() => void startContainer(run, c).catch(debug), 1000);
+      await report(run);
+      return;
+    }
     if (existsSync(c.log) && c.restartCount > 0) renameSync(c.log, `${c.log}.previous`);
     const logStream = createWriteStream(c.log, { flags: 'w' });
     await new Promise((resolve) => logStream.once('open', resolve));
-    const env = {
+    const processEnv = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: work,
       HOSTNAME: run.pod.metadata.name,
       TESTBED_ROOT: root,
       KUBERNETES_SERVICE_HOST: options.apiServer.hostname,
       KUBERNETES_SERVICE_PORT: options.apiServer.port,
-      ...(await resolveEnv(run.pod, c.spec.env)),
+      ...env,
     };
     const [file, ...args] = argv as [string, ...string[]];
-    const child = spawn(file, args, { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, {
+      cwd: work,
+      env: processEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     c.process = child;
     c.logStream = logStream;
     child.stdout.pipe(logStream, { end: false });
