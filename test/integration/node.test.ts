@@ -134,6 +134,31 @@ describe('the testbed node', () => {
     );
   });
 
+  it('runs a StatefulSet’s pods in order, named by ordinal', async () => {
+    await testbed.admin.create(`/apis/apps/v1/namespaces/${NS}/statefulsets`, {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db', namespace: NS },
+      spec: {
+        replicas: 2,
+        serviceName: 'db',
+        selector: { matchLabels: { app: 'db' } },
+        template: {
+          metadata: { labels: { app: 'db' } },
+          spec: { containers: [{ name: 'db', image: 'registry.example/db:1' }] },
+        },
+      },
+    });
+    await eventually(async () => {
+      const set = await testbed.admin.get<{ status?: { readyReplicas?: number } }>(
+        `/apis/apps/v1/namespaces/${NS}/statefulsets/db`,
+      );
+      expect(set.status?.readyReplicas).toBe(2);
+    });
+    const pods = await testbed.admin.list<Pod>(`/api/v1/namespaces/${NS}/pods`, 'app=db');
+    expect(pods.map((p) => p.metadata.name).sort()).toEqual(['db-0', 'db-1']);
+  });
+
   it('keeps a deleted pod Terminating for its grace period, then removes it', async () => {
     const [pod] = await testbed.admin.list<Pod>(`/api/v1/namespaces/${NS}/pods`, 'app=web');
     const path = `/api/v1/namespaces/${NS}/pods/${pod?.metadata.name}`;
