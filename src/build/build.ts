@@ -220,7 +220,10 @@ async function logged(
     ...(step.inheritEnv === false ? { inheritEnv: false } : {}),
     onOutput: (chunk) => log.write(chunk),
   });
-  log.write(`(exit ${result.exitCode})\n`);
+  // @actions/exec gives null, not a number, for a program a signal ended (killed, crashed).
+  const ended =
+    typeof result.exitCode === 'number' ? `exited ${result.exitCode}` : 'was ended by a signal';
+  log.write(`(${ended})\n`);
   if (result.exitCode !== 0) {
     // The last error line says what went wrong; progress lines around it do not.
     const output = `${result.stdout}\n${result.stderr}`;
@@ -231,7 +234,7 @@ async function logged(
       lines.at(-1) ??
       '(no output)';
     throw new StreamstressError(
-      `${component.name}: ${step.file} exited ${result.exitCode}: ${last} (log: ${options.log})`,
+      `${component.name}: ${step.file} ${ended}: ${last} (log: ${options.log})`,
       { exitCode: ExitCode.infrastructure },
     );
   }
@@ -262,7 +265,6 @@ async function koBuild(
     GOFLAGS: '-mod=vendor',
     DOCKER_CONFIG: options.dockerConfig,
   };
-  log.write(`# ${options.koConfig}: ${(await readFile(options.koConfig, 'utf8')).trim()}\n`);
   const result = await logged(component, options, log, {
     file: 'ko',
     args,

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { goModule } from '../../src/build/lookup.js';
 import { DEFAULT_COMPONENTS_FILE, loadComponents } from '../../src/config/components.js';
@@ -128,8 +128,15 @@ export function createUpstreamFixture(root: string): UpstreamFixture {
 }
 
 /**
- * An upstream Go module with a main package per `cmd/<name>`, committed on `main`, tagged
- * `v0.62.0` (annotated) and with `refs/pull/7/head` one commit ahead.
+ * An upstream Go module that real ko builds: `go.mod` with the module path and no requirements
+ * (so `GOFLAGS=-mod=vendor` needs no vendor directory), and a main package per `cmd/<name>`.
+ * Each command's `kodata/source` is a symbolic link to the top-level `SOURCE` file, as Tekton's
+ * `kodata` links to files of the repository; ko follows it, so every image of the component
+ * carries `SOURCE` at `/var/run/ko/source` (`$KO_DATA_PATH/source`), and a commit that changes
+ * `SOURCE` changes every image. `SOURCE` is `<name> <label>` unless `files` gives it.
+ * Committed on `main`, tagged `v0.62.0` (annotated), with `refs/pull/7/head` one commit ahead
+ * (changing `SOURCE` and `file.txt`). `files` may name paths in subdirectories, e.g. a Go file
+ * that does not compile: `{ 'cmd/controller/broken.go': 'package main\n\nvar _ = undefinedName\n' }`.
  */
 export function createGoUpstream(
   root: string,
@@ -142,14 +149,29 @@ export function createGoUpstream(
   mkdirSync(work, { recursive: true });
   git(work, ['init', '--quiet', '--initial-branch=main']);
   writeFileSync(join(work, 'go.mod'), `module ${module}\n\ngo 1.19\n`);
-  for (const [file, content] of Object.entries(files)) writeFileSync(join(work, file), content);
+  writeFileSync(join(work, 'SOURCE'), `${name} main\n`);
   for (const command of commands) {
-    mkdirSync(join(work, 'cmd', command), { recursive: true });
+    mkdirSync(join(work, 'cmd', command, 'kodata'), { recursive: true });
     writeFileSync(
       join(work, 'cmd', command, 'main.go'),
-      `package main\n\nfunc main() { println("${name} ${command}") }\n`,
+      `package main
+
+import (
+	"fmt"
+	"os"
+)
+
+// Prints what it is and the source it was built from (kodata/source, a link to SOURCE).
+func main() {
+	source, _ := os.ReadFile(os.Getenv("KO_DATA_PATH") + "/source")
+	fmt.Printf("${name} ${command}: %s", source)
+}
+`,
     );
+    const kodata = join(work, 'cmd', command, 'kodata');
+    symlinkSync(relative(kodata, join(work, 'SOURCE')), join(kodata, 'source'));
   }
+  writeFiles(work, files);
   const commits: Record<string, string> = {};
   git(work, ['add', '.']);
   git(work, ['commit', '--quiet', '-m', 'initial'], {
@@ -158,6 +180,8 @@ export function createGoUpstream(
   });
   commits['main'] = git(work, ['rev-parse', 'HEAD']);
   git(work, ['tag', '--annotate', 'v0.62.0', '-m', 'release']);
+  writeFileSync(join(work, 'SOURCE'), `${name} pull request 7\n`);
+  git(work, ['add', 'SOURCE']);
   commits['pr'] = commitAt(work, `${name} pull request`, '2026-11-02T10:00:00Z');
   git(work, ['reset', '--quiet', '--hard', commits['main']]);
   const bare = join(root, `${name}.git`);
@@ -166,6 +190,39 @@ export function createGoUpstream(
   const annotatedTagObject = git(bare, ['rev-parse', 'refs/tags/v0.62.0']);
   rmSync(work, { recursive: true, force: true });
   return { url: pathToFileURL(bare).href, bare, commits, annotatedTagObject };
+}
+
+function writeFiles(work: string, files: Record<string, string>) {
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(work, file)), { recursive: true });
+    writeFileSync(join(work, file), content);
+  }
+}
+
+/**
+ * Adds one commit with `files` (path → content; null deletes) on top of `branch` of a bare
+ * upstream, as a push would, and returns its SHA.
+ */
+export function pushFiles(
+  upstream: Pick<Upstream, 'bare'>,
+  files: Record<string, string | null>,
+  message: string,
+  branch = 'main',
+): string {
+  const work = mkdtempSync(join(tmpdir(), 'streamstress-push-'));
+  try {
+    git(work, ['clone', '--quiet', '--branch', branch, upstream.bare, '.']);
+    for (const [file, content] of Object.entries(files)) {
+      if (content === null) git(work, ['rm', '--quiet', file]);
+      else writeFiles(work, { [file]: content });
+    }
+    git(work, ['add', '--all']);
+    git(work, ['commit', '--quiet', '-m', message]);
+    git(work, ['push', '--quiet', 'origin', branch]);
+    return git(work, ['rev-parse', 'HEAD']);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 /** A repository holding `files` in one commit on `branch`, served as a bare repo over file://. */
@@ -193,8 +250,8 @@ export function createRepository(
 
 /**
  * Local upstreams for shipped components — a Go module with the component's module path and a
- * main package per import path (none for a Dockerfile build), plus `files` — and a copy of the
- * shipped components.toml pointing at them.
+ * main package per import path (none for a Dockerfile build), plus `files`, as createGoUpstream
+ * makes them — and a copy of the shipped components.toml pointing at them.
  */
 export async function createShippedUpstreams(
   root: string,

@@ -7,6 +7,7 @@ import { Git } from '../../src/adapters/git.js';
 import { buildComponents } from '../../src/build/build.js';
 import { ImagesSchema, type Images } from '../../src/build/images.js';
 import { manifestExists, tagDigest } from '../../src/build/registry.js';
+import { koImageName } from '../../src/build/ko.js';
 import { imagesFromRegistry } from '../../src/build/lookup.js';
 import { loadComponents } from '../../src/config/components.js';
 import { StreamstressError } from '../../src/errors.js';
@@ -14,7 +15,14 @@ import { planFromRequest } from '../../src/plan/index.js';
 import { ROOT, runBundle } from '../helpers/cli.js';
 import { startArtifactService } from '../helpers/artifact-service.js';
 import { readOutputs, runnerEnv } from '../helpers/runner.js';
-import { registryFlags, startRegistry, type TestRegistry } from '../helpers/registry.js';
+import {
+  pushBaseImage,
+  readImageFile,
+  registryFlags,
+  startRegistry,
+  type TestRegistry,
+} from '../helpers/registry.js';
+import { goTools } from '../helpers/tools.js';
 import {
   createGoUpstream,
   createShippedUpstreams,
@@ -28,17 +36,40 @@ let config: string;
 let brokenConfig: string;
 let pipeline: Upstream;
 let triggers: Upstream;
+let baseImage: string;
+let goCache: string;
 const PATH = process.env.PATH;
+/** The real ko and crane first; then the podman stand-in (no podman here) and ko's fault stand-in, which real ko shadows. */
+let toolsPath: string;
+
+/**
+ * triggers' own .ko.yaml names a base image that does not exist and a build of its controller
+ * with a tag that makes it fail to compile: a build that read it would fail.
+ */
+const UNTRUSTED_KO_YAML = {
+  '.ko.yaml': `defaultBaseImage: bogus.invalid/never/pulled:latest
+builds:
+  - id: trap
+    main: ./cmd/controller
+    flags: [-tags, trap]
+`,
+  'cmd/controller/trap.go': '//go:build trap\n\npackage main\n\nvar _ = theTreesKoYamlWasRead\n',
+};
 
 beforeAll(async () => {
-  process.env.PATH = `${join(ROOT, 'test', 'stand-ins')}:${PATH}`;
+  const tools = await goTools();
+  goCache = tools.goCache;
+  toolsPath = `${tools.bin}:${join(ROOT, 'test', 'stand-ins')}:${PATH}`;
+  process.env.PATH = toolsPath;
   registry = await startRegistry();
+  baseImage = await pushBaseImage(registry);
   root = tempDir('build');
   const shipped = await createShippedUpstreams(root, {
     pipeline: {},
-    triggers: {},
-    chains: { '.ko-fail': 'undefined: signing.NewSigner' },
-    results: { '.ko-sleep': '3' },
+    triggers: UNTRUSTED_KO_YAML,
+    // An upstream commit that does not compile, as real ko meets it.
+    chains: { 'cmd/controller/signer.go': 'package main\n\nvar _ = signing.NewSigner\n' },
+    results: {},
     'console-plugin': {
       Dockerfile: 'FROM registry.access.redhat.com/ubi9/nginx-124\nCOPY dist /opt/app-root/src\n',
     },
@@ -71,6 +102,8 @@ afterAll(() => {
 async function build(
   components: string,
   extra: {
+    /** null: ko's own default base image. */
+    koBaseImage?: string | null;
     failFast?: boolean;
     maxParallel?: number;
     token?: string;
@@ -96,13 +129,14 @@ async function build(
     credentials: { username: registry.username, token: extra.token ?? registry.token },
     cacheDir,
     outputDir,
+    ...(extra.koBaseImage === null ? {} : { koBaseImage: extra.koBaseImage ?? baseImage }),
     ...(extra.failFast ? { failFast: true } : {}),
     ...(extra.maxParallel ? { maxParallel: extra.maxParallel } : {}),
   });
   return { ...result, outputDir, cacheDir };
 }
 
-describe('build-components with a stand-in ko and a real registry', () => {
+describe('build-components with the real ko and a real registry', () => {
   it(
     'builds the planned commits, maps pipeline 8 and triggers 4 IMAGE_* variables, and every digest is in the registry',
     { timeout: 120_000 },
@@ -123,6 +157,25 @@ describe('build-components with a stand-in ko and a real registry', () => {
           image.ref.replace(registry.host, 'image-registry.openshift-image-registry.svc:5000'),
         );
       }
+      // Every image is the one of its own import path (real ko prints them in any order).
+      for (const component of images.components) {
+        const module = `github.com/tektoncd/${component.name}`;
+        for (const image of component.images)
+          expect(image.ref).toMatch(
+            new RegExp(
+              `^${registry.host}/tekton-upstream/${koImageName(module, image.importPath ?? '')}@sha256:[0-9a-f]{64}$`,
+            ),
+          );
+      }
+      // Each image carries its upstream's SOURCE at the built commit, through kodata.
+      const source = (name: string) =>
+        readImageFile(
+          registry,
+          images.components.find((c) => c.name === name)?.images[0]?.ref ?? '',
+          '/var/run/ko/source',
+        );
+      expect(await source('pipeline')).toBe('pipeline main\n');
+      expect(await source('triggers')).toBe('triggers pull request 7\n');
       // Two components' `controller` land in different repositories.
       const md5 = (path: string) => createHash('md5').update(path).digest('hex');
       const catalog = await registry.catalog();
@@ -156,12 +209,12 @@ describe('build-components with a stand-in ko and a real registry', () => {
         {
           component: 'chains',
           error: expect.stringMatching(
-            /^chains: ko exited 1: Error: failed to build: undefined: signing\.NewSigner/,
+            /^chains: ko exited 1: cmd\/controller\/signer\.go:3:9: undefined: signing \(log: .*build-chains\.log\)$/,
           ),
         },
       ]);
       expect(readFileSync(join(carryOn.outputDir, 'logs', 'build-chains.log'), 'utf8')).toContain(
-        'undefined: signing.NewSigner',
+        'cmd/controller/signer.go:3:9: undefined: signing',
       );
 
       const failFast = await build('chains,pipeline,triggers', { maxParallel: 1, failFast: true });
@@ -175,8 +228,11 @@ describe('build-components with a stand-in ko and a real registry', () => {
     'reports a registry that refuses the push, and never leaves the token behind',
     { timeout: 120_000 },
     async () => {
+      // The base image is in the same registry: ko is refused when it pulls it.
       const refused = await build('triggers', { token: 'wrong-token' });
-      expect(refused.failures[0]?.error).toMatch(/triggers: ko exited 1: .*401/);
+      expect(refused.failures[0]?.error).toMatch(
+        /^triggers: ko exited 1: Error: .*: UNAUTHORIZED: authentication required/,
+      );
       const good = await build('triggers');
       const files = readdirSync(good.outputDir, { recursive: true })
         .map(String)
@@ -195,6 +251,117 @@ describe('build-components with a stand-in ko and a real registry', () => {
           d.startsWith('streamstress-docker-'),
         ),
       ).toEqual([]);
+    },
+  );
+});
+
+describe("ko's configuration and environment", () => {
+  it(
+    "builds on the base image streamstress gives, never reading the tree's own .ko.yaml",
+    { timeout: 120_000 },
+    async () => {
+      const { images, failures, outputDir } = await build('triggers');
+      expect(failures).toEqual([]);
+      const log = readFileSync(join(outputDir, 'logs', 'build-triggers.log'), 'utf8');
+      expect(log).toMatch(
+        new RegExp(
+          `Using base ${baseImage}@sha256:[0-9a-f]{64} for github\\.com/tektoncd/triggers/cmd/controller`,
+        ),
+      );
+      expect(log).not.toContain('bogus.invalid');
+      // The image holds the base image's files.
+      const controller = images.components[0]?.images[0]?.ref ?? '';
+      expect(await readImageFile(registry, controller, '/etc/passwd')).toContain('nonroot:x:65532');
+    },
+  );
+
+  it(
+    "takes ko's own default base image without --ko-base-image, not the tree's",
+    { timeout: 60_000 },
+    async () => {
+      // ko's default, cgr.dev/chainguard/static, cannot be fetched here: the error names it.
+      const { failures } = await build('triggers', { koBaseImage: null });
+      expect(failures[0]?.error).toMatch(
+        /^triggers: ko exited 1: Error: .*pulling cgr\.dev\/chainguard\/static:latest/,
+      );
+      expect(failures[0]?.error).not.toContain('bogus.invalid');
+    },
+  );
+
+  it(
+    "gives ko no variable of the runner's but what Go and ko need",
+    { timeout: 120_000 },
+    async () => {
+      // A ko that records its environment and configuration, then is the real ko.
+      const dir = tempDir('ko-wrapper');
+      const record = join(dir, 'environment');
+      writeFileSync(
+        join(dir, 'ko'),
+        `#!/bin/sh\nenv >"${record}"\ncat "$KO_CONFIG_PATH" >"${record}.config"\nexec "${join((await goTools()).bin, 'ko')}" "$@"\n`,
+        { mode: 0o755 },
+      );
+      const secrets = {
+        'INPUT_REGISTRY-TOKEN': registry.token,
+        ACTIONS_RUNTIME_TOKEN: 'runtime-token-that-must-not-reach-ko',
+        GITHUB_TOKEN: 'github-token-that-must-not-reach-ko',
+        KO_CONFIG_PATH: join(dir, 'elsewhere.yaml'),
+      };
+      Object.assign(process.env, secrets, { PATH: `${dir}:${toolsPath}` });
+      try {
+        const { failures } = await build('triggers');
+        expect(failures).toEqual([]);
+      } finally {
+        for (const name of Object.keys(secrets)) delete process.env[name];
+        process.env.PATH = toolsPath;
+      }
+      const environment = readFileSync(record, 'utf8');
+      for (const value of Object.values(secrets)) expect(environment).not.toContain(value);
+      expect(environment).not.toMatch(/^(INPUT_|ACTIONS_|GITHUB_)/m);
+      expect(environment).toMatch(/^GOFLAGS=-mod=vendor$/m);
+      expect(environment).toContain(`KO_DOCKER_REPO=${registry.host}/tekton-upstream\n`);
+      const config = /^KO_CONFIG_PATH=(.*)$/m.exec(environment)?.[1] ?? '';
+      const docker = /^DOCKER_CONFIG=(.*)$/m.exec(environment)?.[1] ?? '';
+      expect(config).toBe(join(docker, '.ko.yaml'));
+      expect(JSON.parse(readFileSync(`${record}.config`, 'utf8'))).toEqual({
+        defaultBaseImage: baseImage,
+      });
+      // The private directory is gone with the credentials.
+      expect(existsSync(docker)).toBe(false);
+    },
+  );
+});
+
+describe('faults of ko that the real one cannot be made to show (the ko stand-in)', () => {
+  it(
+    'reports a ko that exits 0 printing no image reference, and one that is killed mid-run',
+    { timeout: 60_000 },
+    async () => {
+      const faults = await createShippedUpstreams(tempDir('build-faults'), {
+        chains: { '.ko-garbage': 'Built it.\nsha256:0123\n' },
+        'manual-approval-gate': {
+          '.ko-crash': `${registry.host}/tekton-upstream/controller-0@sha256:${'0'.repeat(64)}\n`,
+        },
+      });
+      const dir = tempDir('ko-stand-in');
+      symlinkSync(join(ROOT, 'test', 'stand-ins', 'ko'), join(dir, 'ko'));
+      process.env.PATH = `${dir}:${toolsPath}`;
+      try {
+        const { images, failures } = await build('chains,manual-approval-gate', {
+          componentsFile: faults.config,
+          maxParallel: 1,
+        });
+        expect(images.components).toEqual([]);
+        expect(failures.map((f) => f.error)).toEqual([
+          expect.stringMatching(
+            /^chains: ko printed no image reference for \.\/cmd\/controller \(expected .*\/tekton-upstream\/controller-[0-9a-f]{32}@sha256:…; log: .*\)\.$/,
+          ),
+          expect.stringMatching(
+            /^manual-approval-gate: ko was ended by a signal: .*Building \.\/cmd\/controller for linux\/amd64 \(log: /,
+          ),
+        ]);
+      } finally {
+        process.env.PATH = toolsPath;
+      }
     },
   );
 });
@@ -263,7 +430,7 @@ function pathWith(tools: Record<string, string>): string {
 
 describe('the console plugin, built from its Dockerfile', () => {
   afterEach(() => {
-    process.env.PATH = `${join(ROOT, 'test', 'stand-ins')}:${PATH}`;
+    process.env.PATH = toolsPath;
   });
 
   for (const tool of ['podman', 'docker', 'buildah']) {
@@ -299,7 +466,7 @@ describe('the console plugin, built from its Dockerfile', () => {
   });
 
   it('says what to install when none of podman, docker and buildah is on PATH', async () => {
-    process.env.PATH = pathWith({ ko: 'ko' });
+    process.env.PATH = pathWith({});
     const { failures } = await build('console-plugin');
     expect(failures[0]?.error).toBe(
       'console-plugin: building it needs podman, docker or buildah, and none is on PATH.',
@@ -313,12 +480,12 @@ describe('build logs', () => {
     { timeout: 60_000 },
     async () => {
       const outputDir = tempDir('build-out');
-      const log = join(outputDir, 'logs', 'build-results.log');
+      const log = join(outputDir, 'logs', 'build-pipeline.log');
       let finished = false;
-      const running = build('results', { outputDir }).finally(() => {
+      const running = build('pipeline', { outputDir }).finally(() => {
         finished = true;
       });
-      // The stand-in ko logs "Using base" and then works for 3 s before it exits.
+      // ko logs "Using base" before it builds and pushes the first of pipeline's 8 images.
       while (!finished && !(existsSync(log) && readFileSync(log, 'utf8').includes('Using base')))
         await new Promise((r) => setTimeout(r, 50));
       expect(finished).toBe(false);
@@ -336,7 +503,7 @@ describe('streamstress build, as the CLI bundle', () => {
       const out = tempDir('build-cli');
       const tokenFile = join(out, 'token');
       writeFileSync(tokenFile, `${registry.token}\n`, { mode: 0o600 });
-      const env = { PATH: process.env.PATH ?? '', HOME: root };
+      const env = { PATH: process.env.PATH ?? '', HOME: root, GOCACHE: goCache };
       const run = await runBundle(
         'cli',
         [
@@ -346,6 +513,8 @@ describe('streamstress build, as the CLI bundle', () => {
           '--component',
           'pipeline,triggers',
           ...registryFlags(registry, tokenFile),
+          '--ko-base-image',
+          baseImage,
           '--output-dir',
           out,
           '--cache-dir',
@@ -390,12 +559,14 @@ describe('build-components, as the Actions runner runs it', () => {
         'registry-token': registry.token,
         'registry-user': registry.username,
         'output-dir': tempDir('build-action'),
+        'ko-base-image': baseImage,
       });
       const artifacts = await startArtifactService();
       const run = await runBundle('build-components', [], {
         ...step.env,
         ...artifacts.env,
         PATH: process.env.PATH ?? '',
+        GOCACHE: goCache,
       }).finally(() => artifacts.stop());
       expect(run.stdout).not.toContain('::error');
       expect(run.code).toBe(0);
@@ -443,10 +614,12 @@ describe('build-components, as the Actions runner runs it', () => {
         'registry-token': registry.token,
         'registry-user': registry.username,
         'output-dir': tempDir('build-action'),
+        'ko-base-image': baseImage,
       });
       const run = await runBundle('build-components', [], {
         ...step.env,
         PATH: process.env.PATH ?? '',
+        GOCACHE: goCache,
       });
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(
