@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,4 +53,16 @@ export function goTools(): Promise<GoTools> {
 /** PATH with the real tools first. */
 export async function toolsPath(path = process.env.PATH ?? ''): Promise<string> {
   return `${(await goTools()).bin}:${path}`;
+}
+
+/**
+ * A directory holding only the named real tools (links into the cache's bin), for a PATH that
+ * takes some tools real and leaves others to what follows it, e.g. the real ko before the
+ * stand-ins: `${await realToolsDir('ko')}:${standIns}:${PATH}`.
+ */
+export async function realToolsDir(...names: string[]): Promise<string> {
+  const { bin } = await goTools();
+  const dir = mkdtempSync(join(tmpdir(), 'streamstress-real-tools-'));
+  for (const name of names) symlinkSync(join(bin, name), join(dir, name));
+  return dir;
 }

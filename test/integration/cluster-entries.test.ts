@@ -5,8 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DeploymentRecordSchema } from '../../src/cluster/deploy.js';
 import { loadComponents } from '../../src/config/components.js';
 import type { Images } from '../../src/build/images.js';
-import { ROOT, runBundle } from '../helpers/cli.js';
-import { registryFlags, startRegistry } from '../helpers/registry.js';
+import { runBundle } from '../helpers/cli.js';
+import { pushBaseImage, registryFlags, startRegistry } from '../helpers/registry.js';
+import { goTools } from '../helpers/tools.js';
 import { builtImages } from '../helpers/images.js';
 import { startArtifactService } from '../helpers/artifact-service.js';
 import { readOutputs, runnerEnv } from '../helpers/runner.js';
@@ -104,15 +105,26 @@ describe('streamstress setup, deploy and restore, as the CLI bundle', () => {
         const tokenFile = join(work, 'registry-token');
         writeFileSync(tokenFile, registry.token, { mode: 0o600 });
         const out = join(work, 'by-registry');
-        const withStandIns = {
+        const tools = await goTools();
+        const withKo = {
           HOME: work,
-          PATH: `${join(ROOT, 'test', 'stand-ins')}:${process.env.PATH}`,
+          PATH: `${tools.bin}:${process.env.PATH}`,
+          GOCACHE: tools.goCache,
         };
         const registryArgs = [...registryFlags(registry, tokenFile), '--output-dir', out];
         const build = await runBundle(
           'cli',
-          ['--config', config, 'build', '--component', 'triggers', ...registryArgs],
-          withStandIns,
+          [
+            '--config',
+            config,
+            'build',
+            '--component',
+            'triggers',
+            ...registryArgs,
+            '--ko-base-image',
+            await pushBaseImage(registry),
+          ],
+          withKo,
         );
         expect(build.code).toBe(0);
         const built = JSON.parse(readFileSync(join(out, 'images.json'), 'utf8')) as Images;

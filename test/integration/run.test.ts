@@ -6,7 +6,13 @@ import { DeploymentRecordSchema } from '../../src/cluster/deploy.js';
 import { OPERATOR, type Csv } from '../../src/cluster/operator.js';
 import { ResultsSchema, type Results } from '../../src/results/model.js';
 import { ROOT, runBundle } from '../helpers/cli.js';
-import { registryFlags, startRegistry, type TestRegistry } from '../helpers/registry.js';
+import {
+  pushBaseImage,
+  registryFlags,
+  startRegistry,
+  type TestRegistry,
+} from '../helpers/registry.js';
+import { goTools, realToolsDir } from '../helpers/tools.js';
 import { createRepository, createShippedUpstreams, tempDir } from '../helpers/upstreams.js';
 import { useTestbed } from '../testbed/hooks.js';
 import { CSV_PATH } from '../testbed/release.js';
@@ -18,6 +24,10 @@ let registry: TestRegistry;
 let work: string;
 let config: string;
 let tokenFile: string;
+let baseImage: string;
+/** The real ko, then the stand-ins (gauge). */
+let toolsPath: string;
+let goCache: string;
 
 const MANIFEST = JSON.stringify({ Language: 'go', Plugins: ['xml-report'] });
 /** release-tests with one spec of the given scenarios (name → steps). */
@@ -36,10 +46,13 @@ beforeAll(async () => {
   testbed = testbedOf();
   work = tempDir('run');
   registry = await startRegistry();
+  baseImage = await pushBaseImage(registry);
+  toolsPath = `${await realToolsDir('ko')}:${join(ROOT, 'test', 'stand-ins')}:${process.env.PATH}`;
+  goCache = (await goTools()).goCache;
   ({ config } = await createShippedUpstreams(work, {
     triggers: {},
-    // ko fails on this one, as it does on an upstream commit that does not compile.
-    pipeline: { '.ko-fail': 'pkg/apis/pipeline/v1/types.go:12: undefined: v1beta1.Foo' },
+    // An upstream commit that does not compile: ko fails on it.
+    pipeline: { 'cmd/controller/types.go': 'package main\n\nvar _ = v1beta1.Foo\n' },
   }));
   tokenFile = join(work, 'registry-token');
   writeFileSync(tokenFile, registry.token, { mode: 0o600 });
@@ -55,7 +68,8 @@ afterAll(() => registry?.stop());
 const environment = () => ({
   HOME: work,
   GAUGE_HOME: join(work, 'gauge'),
-  PATH: `${join(ROOT, 'test', 'stand-ins')}:${process.env.PATH}`,
+  PATH: toolsPath,
+  GOCACHE: goCache,
 });
 
 /** `streamstress run` arguments against the testbed, the loopback registry and the stand-ins. */
@@ -69,6 +83,8 @@ function runArgs(out: string, components: string, releaseTestsRepo: string, extr
     '--components',
     components,
     ...registryFlags(registry, tokenFile),
+    '--ko-base-image',
+    baseImage,
     '--release-tests-repo',
     releaseTestsRepo,
     '--cache-dir',
@@ -211,7 +227,7 @@ describe('streamstress run against the testbed', () => {
         test: 'skipped',
       });
       expect(broken.results?.phases?.build?.error).toContain(
-        'pipeline: ko exited 1: Error: failed to build: pkg/apis/pipeline/v1/types.go:12: undefined: v1beta1.Foo',
+        'pipeline: ko exited 1: cmd/controller/types.go:3:9: undefined: v1beta1',
       );
       expect(broken.results?.source).toBe('none');
       expect(broken.results?.components.map((c) => c.name)).toEqual(['pipeline']);
