@@ -1,40 +1,34 @@
-// npm run bench (third part): six components built at once with stand-in tools of known
-// lengths, pushing to Debian's docker-registry on loopback. Parallel builds should take about
-// as long as the longest one, not the sum of all.
+// npm run bench (third part): six components built at once — five with the real ko (their
+// local upstreams' Go programs, on a minimal base image in the registry), the console plugin
+// with the podman stand-in (no podman here) sleeping a known length — pushing to Debian's
+// docker-registry on loopback. Parallel builds should take about as long as the longest one,
+// not the sum of all, as far as the machine's cores allow.
 import { join } from 'node:path';
 import { Git } from '../src/adapters/git.js';
 import { buildComponents } from '../src/build/build.js';
 import { planFromRequest } from '../src/plan/index.js';
 import { ROOT } from '../test/helpers/cli.js';
-import { startRegistry } from '../test/helpers/registry.js';
+import { pushBaseImage, startRegistry } from '../test/helpers/registry.js';
+import { goTools } from '../test/helpers/tools.js';
 import { createShippedUpstreams, tempDir } from '../test/helpers/upstreams.js';
 
 const RUNS = 3;
-// Seconds each stand-in build sleeps, on top of the stand-in's own start-up and pushes.
-const LENGTHS: Record<string, number> = {
-  pipeline: 4.5,
-  triggers: 2.0,
-  chains: 2.5,
-  results: 3.0,
-  'manual-approval-gate': 3.5,
-  'console-plugin': 4.0,
-};
-process.env.PATH = `${join(ROOT, 'test', 'stand-ins')}:${process.env.PATH}`;
+const COMPONENTS = ['pipeline', 'triggers', 'chains', 'results', 'manual-approval-gate'];
+// Seconds the console plugin's stand-in build sleeps, on top of its start-up and push.
+const PLUGIN_SECONDS = 4;
+// The real ko and crane first, then the podman stand-in.
+process.env.PATH = `${(await goTools()).bin}:${join(ROOT, 'test', 'stand-ins')}:${process.env.PATH}`;
 const registry = await startRegistry();
 try {
+  const koBaseImage = await pushBaseImage(registry);
   const root = tempDir('bench-build');
-  const { config: componentsFile } = await createShippedUpstreams(
-    root,
-    Object.fromEntries(
-      Object.entries(LENGTHS).map(([name, seconds]) => [
-        name,
-        { '.ko-sleep': String(seconds), Dockerfile: `FROM scratch\nRUN sleep ${seconds}\n` },
-      ]),
-    ),
-  );
+  const { config: componentsFile } = await createShippedUpstreams(root, {
+    ...Object.fromEntries(COMPONENTS.map((name) => [name, {}])),
+    'console-plugin': { Dockerfile: `FROM scratch\nRUN sleep ${PLUGIN_SECONDS}\n` },
+  });
   const cacheDir = join(root, 'cache');
   const plan = await planFromRequest({
-    components: Object.keys(LENGTHS).join(','),
+    components: [...COMPONENTS, 'console-plugin'].join(','),
     componentsFile,
     cacheDir,
   });
@@ -48,6 +42,7 @@ try {
       credentials: { username: registry.username, token: registry.token },
       cacheDir,
       outputDir: tempDir('bench-build-out'),
+      koBaseImage,
       maxParallel,
       onProgress: (message) => {
         const [name = '', what = ''] = message.split(': ');
@@ -58,8 +53,11 @@ try {
     if (result.failures.length > 0) throw new Error(JSON.stringify(result.failures));
     return (Date.now() - started) / 1000;
   };
-  await build(6); // fills the source cache, as a nightly run's cache would be
-  // Each build's real length alone: the sleep plus the stand-in's start-up, checkout and pushes.
+  // Fills the source cache and Go's build cache, as a nightly run's caches would be.
+  await build(6);
+  // Each build's length alone: checkout, ko (go build of each command, image, pushes; the
+  // images are the same as the first build's, so no layer is pushed again) or the stand-in's
+  // sleep and push, and the digest checks.
   const lengths = new Map<string, number>();
   const sequential = await build(1, lengths);
   const walls: number[] = [];
