@@ -12,7 +12,7 @@ import { imagesFromRegistry } from '../../src/build/lookup.js';
 import { loadComponents } from '../../src/config/components.js';
 import { StreamstressError } from '../../src/errors.js';
 import { planFromRequest } from '../../src/plan/index.js';
-import { ROOT, runBundle } from '../helpers/cli.js';
+import { cli, ROOT, runBundle } from '../helpers/cli.js';
 import { startArtifactService } from '../helpers/artifact-service.js';
 import { readOutputs, runnerEnv } from '../helpers/runner.js';
 import {
@@ -535,6 +535,28 @@ describe('streamstress build, as the CLI bundle', () => {
       expect(run.stdout + run.stderr).not.toContain(registry.token);
     },
   );
+
+  it('exits 2 on a --ko-base-image that is no image reference, before building anything', async () => {
+    for (const command of [
+      ['build', '--component'],
+      ['run', '--components'],
+    ]) {
+      const run = await cli(
+        '--config',
+        config,
+        ...command,
+        'triggers',
+        '--registry',
+        `${registry.host}/tekton-upstream`,
+        '--ko-base-image',
+        'static\ndefaultBaseImage: elsewhere',
+      );
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(
+        '--ko-base-image "static\ndefaultBaseImage: elsewhere" is not an image reference.',
+      );
+    }
+  });
 
   it('exits 2 on a registry that is not host/namespace, before building anything', async () => {
     const run = await runBundle(
