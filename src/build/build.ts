@@ -12,6 +12,7 @@ import { manifestExists, registryBaseUrl, writeDockerConfig } from './registry.j
 import { goModule, imageRepository } from './lookup.js';
 import {
   koEnvironment,
+  fullImportPath,
   koFailure,
   koImageName,
   matchKoReferences,
@@ -70,8 +71,6 @@ export async function buildComponents(options: BuildOptions): Promise<BuildResul
     options.credentials.username,
     options.credentials.token,
   );
-  // Next to the credentials, in the same private directory, removed with it.
-  const koConfig = await writeKoConfig(docker.dir, options.koBaseImage);
   const built: Images['components'] = [];
   const failures: BuildFailure[] = [];
   const state = options.onComponent ?? (() => undefined);
@@ -98,7 +97,6 @@ export async function buildComponents(options: BuildOptions): Promise<BuildResul
               ...options,
               run,
               dockerConfig: docker.dir,
-              koConfig,
               log: buildLogFile(options.outputDir, component.name),
             }),
           );
@@ -147,7 +145,6 @@ export function buildLogFile(outputDir: string, component: string): string {
 interface BuildContext extends BuildOptions {
   run: RunProgram;
   dockerConfig: string;
-  koConfig: string;
   log: string;
 }
 
@@ -259,9 +256,21 @@ async function koBuild(
     `--tags=${component.commit.slice(0, 12)},latest`,
     ...new Set(importPaths),
   ];
+  // ko names images, and matches baseImageOverrides, by the module the tree declares.
+  const module = (await treeModule(tree)) ?? goModule(component);
+  // Next to the credentials, in the same private directory, removed with it.
+  const koConfig = await writeKoConfig(
+    join(options.dockerConfig, `ko-${component.name}.yaml`),
+    options.koBaseImage,
+    new Map(
+      component.images.flatMap((i) =>
+        i.importPath && i.baseImage ? [[fullImportPath(module, i.importPath), i.baseImage]] : [],
+      ),
+    ),
+  );
   const set = {
     KO_DOCKER_REPO: repository,
-    KO_CONFIG_PATH: options.koConfig,
+    KO_CONFIG_PATH: koConfig,
     GOFLAGS: '-mod=vendor',
     DOCKER_CONFIG: options.dockerConfig,
   };
@@ -272,10 +281,8 @@ async function koBuild(
     env: koEnvironment(process.env, set, options.koBaseImage !== undefined),
     inheritEnv: false,
     failure: koFailure,
-    shown: `KO_DOCKER_REPO=${repository} KO_CONFIG_PATH=${options.koConfig} GOFLAGS=-mod=vendor ko ${args.join(' ')}`,
+    shown: `KO_DOCKER_REPO=${repository} KO_CONFIG_PATH=${koConfig} GOFLAGS=-mod=vendor ko ${args.join(' ')}`,
   });
-  // ko names each image by the module the tree declares, whatever the configuration says.
-  const module = (await treeModule(tree)) ?? goModule(component);
   const names = new Map(importPaths.map((p) => [p, koImageName(module, p)]));
   const { refs, missing } = matchKoReferences(result.stdout, repository, names);
   if (missing.length > 0) {

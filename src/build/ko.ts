@@ -9,14 +9,18 @@ import { ExitCode, StreamstressError } from '../errors.js';
  * `KO_CONFIG_PATH` names and no other (ko v0.18 `options.LoadConfig`: viper's `SetConfigFile`
  * wins over the working directory). Written as JSON, which YAML reads, so no value needs YAML
  * quoting. Without a base image, ko keeps its own default (cgr.dev/chainguard/static).
+ * `overrides` are ko's `baseImageOverrides`: full import path → base image.
  */
-export async function writeKoConfig(dir: string, baseImage: string | undefined): Promise<string> {
-  const file = join(dir, '.ko.yaml');
-  await writeFile(
-    file,
-    `${JSON.stringify(baseImage === undefined ? {} : { defaultBaseImage: baseImage })}\n`,
-    { mode: 0o600 },
-  );
+export async function writeKoConfig(
+  file: string,
+  baseImage: string | undefined,
+  overrides: ReadonlyMap<string, string> = new Map(),
+): Promise<string> {
+  const config = {
+    ...(baseImage === undefined ? {} : { defaultBaseImage: baseImage }),
+    ...(overrides.size > 0 ? { baseImageOverrides: Object.fromEntries(overrides) } : {}),
+  };
+  await writeFile(file, `${JSON.stringify(config)}\n`, { mode: 0o600 });
   return file;
 }
 

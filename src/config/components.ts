@@ -12,6 +12,10 @@ const ImageToml = z.strictObject({
     .regex(/^(\.\/)?[A-Za-z0-9._~/-]+$/, 'must be a Go import path such as ./cmd/controller')
     .optional(),
   dockerfile: z.string().min(1).optional(),
+  'base-image': z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, 'must be an image reference such as host/repo:tag')
+    .optional(),
   env: z
     .string()
     .regex(/^IMAGE_[A-Z0-9_]+$/, 'must be an IMAGE_* variable name (upper case, digits, _)'),
@@ -61,6 +65,11 @@ export interface ImageSpec {
   /** ko import path, relative to the repository (`./cmd/controller`); absent for Dockerfile builds. */
   importPath?: string;
   dockerfile?: string;
+  /**
+   * ko's base image for this import path (ko's `baseImageOverrides`), over `--ko-base-image`:
+   * streamstress never reads the upstream's own .ko.yaml, which may give one.
+   */
+  baseImage?: string;
   /** The operator's variable that names this image. */
   env: string;
   deployment?: string;
@@ -118,6 +127,7 @@ export function parseComponents(text: string, source: string): ComponentRegistry
     images: c.images.map((i) => ({
       ...(i['import-path'] === undefined ? {} : { importPath: i['import-path'] }),
       ...(i.dockerfile === undefined ? {} : { dockerfile: i.dockerfile }),
+      ...(i['base-image'] === undefined ? {} : { baseImage: i['base-image'] }),
       env: i.env,
       ...(i.deployment === undefined ? {} : { deployment: i.deployment }),
       ...(i.container === undefined ? {} : { container: i.container }),
@@ -151,6 +161,8 @@ function consistencyProblems(components: ComponentSpec[]): string[] {
         problems.push(`${here}.dockerfile: only a docker build has a Dockerfile`);
       if (c.build === 'docker' && image.importPath)
         problems.push(`${here}.import-path: a docker build has no import path`);
+      if (c.build === 'docker' && image.baseImage)
+        problems.push(`${here}.base-image: a docker build's base image is in its Dockerfile`);
       if (image.importPath) {
         if (importPaths.has(image.importPath))
           problems.push(`${here}.import-path: ${image.importPath} is listed twice`);

@@ -12,6 +12,10 @@ const Sha = z.string().regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/);
 export const PlannedImageSchema = z.object({
   importPath: z.string().optional(),
   dockerfile: z.string().optional(),
+  baseImage: z
+    .string()
+    .optional()
+    .describe("ko's base image for this import path (components.toml base-image)."),
   env: z.string(),
   deployment: z.string().optional(),
   container: z.string().optional(),

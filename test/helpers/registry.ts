@@ -99,13 +99,15 @@ async function craneIn(dir: string, registry: TestRegistry) {
 const baseImages = new Map<string, Promise<string>>();
 
 /**
- * A minimal base image for ko in this registry, `HOST/base/static:latest` (ko's default,
+ * A minimal base image for ko in this registry, `HOST/base/<name>:latest` (ko's default,
  * cgr.dev/chainguard/static, cannot be fetched here): one layer with the /etc/passwd, /etc/group
- * and /tmp that static's distroless image has, for linux on this machine's architecture,
- * pushed with the real crane. Its reference goes to `--ko-base-image`. Pushed once per registry.
+ * and /tmp that static's distroless image has, and /etc/streamstress-base holding `<name>` (to
+ * tell base images apart), for linux on this machine's architecture, pushed with the real
+ * crane. Its reference goes to `--ko-base-image`. Pushed once per registry and name.
  */
-export function pushBaseImage(registry: TestRegistry): Promise<string> {
-  let pushed = baseImages.get(registry.host);
+export function pushBaseImage(registry: TestRegistry, name = 'static'): Promise<string> {
+  const key = `${registry.host}/${name}`;
+  let pushed = baseImages.get(key);
   if (!pushed) {
     pushed = (async () => {
       const dir = tempDir('base-image');
@@ -118,10 +120,11 @@ export function pushBaseImage(registry: TestRegistry): Promise<string> {
           'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n',
         );
         writeFileSync(join(root, 'etc', 'group'), 'root:x:0:\nnonroot:x:65532:\n');
+        writeFileSync(join(root, 'etc', 'streamstress-base'), `${name}\n`);
         const layer = join(dir, 'layer.tar');
         execFileSync('tar', ['-C', root, '--owner=0', '--group=0', '-cf', layer, 'etc', 'tmp']);
         const crane = await craneIn(dir, registry);
-        const tag = `${registry.host}/base/static:latest`;
+        const tag = `${registry.host}/base/${name}:latest`;
         await crane('append', '--new_layer', layer, '--new_tag', tag);
         const arch = process.arch === 'x64' ? 'amd64' : process.arch;
         await crane('mutate', '--set-platform', `linux/${arch}`, '--tag', tag, tag);
@@ -130,7 +133,7 @@ export function pushBaseImage(registry: TestRegistry): Promise<string> {
         rmSync(dir, { recursive: true, force: true });
       }
     })();
-    baseImages.set(registry.host, pushed);
+    baseImages.set(key, pushed);
   }
   return pushed;
 }

@@ -276,6 +276,32 @@ describe("ko's configuration and environment", () => {
   );
 
   it(
+    "gives an image the base image components.toml names for it (ko's baseImageOverrides)",
+    { timeout: 120_000 },
+    async () => {
+      const git = await pushBaseImage(registry, 'with-git');
+      const controller = '[[components.triggers.images]]\nimport-path = "./cmd/controller"\n';
+      const componentsFile = join(root, 'components-base-image.toml');
+      writeFileSync(
+        componentsFile,
+        readFileSync(config, 'utf8').replace(controller, `${controller}base-image = "${git}"\n`),
+      );
+      const { images, failures, outputDir } = await build('triggers', { componentsFile });
+      expect(failures).toEqual([]);
+      const base = (env: string) =>
+        readImageFile(
+          registry,
+          images.components[0]?.images.find((i) => i.env === env)?.ref ?? '',
+          '/etc/streamstress-base',
+        );
+      expect(await base('IMAGE_TRIGGERS_TEKTON_TRIGGERS_CONTROLLER')).toBe('with-git\n');
+      expect(await base('IMAGE_TRIGGERS_WEBHOOK')).toBe('static\n');
+      const log = readFileSync(join(outputDir, 'logs', 'build-triggers.log'), 'utf8');
+      expect(log).toContain(`Using base ${git}@sha256:`);
+    },
+  );
+
+  it(
     "takes ko's own default base image without --ko-base-image, not the tree's",
     { timeout: 60_000 },
     async () => {
@@ -321,7 +347,7 @@ describe("ko's configuration and environment", () => {
       expect(environment).toContain(`KO_DOCKER_REPO=${registry.host}/tekton-upstream\n`);
       const config = /^KO_CONFIG_PATH=(.*)$/m.exec(environment)?.[1] ?? '';
       const docker = /^DOCKER_CONFIG=(.*)$/m.exec(environment)?.[1] ?? '';
-      expect(config).toBe(join(docker, '.ko.yaml'));
+      expect(config).toBe(join(docker, 'ko-triggers.yaml'));
       expect(JSON.parse(readFileSync(`${record}.config`, 'utf8'))).toEqual({
         defaultBaseImage: baseImage,
       });

@@ -247,6 +247,14 @@ describe('components file validation', () => {
       /^components\.demo\.installer-sets\.recycle\[0\]: must be a label selector/,
     ],
     [
+      'a base image that is no image reference',
+      VALID.replace(
+        'import-path = "./cmd/controller", ',
+        'import-path = "./cmd/controller", base-image = "a b", ',
+      ),
+      /^components\.demo\.images\[0\]\.base-image: must be an image reference/,
+    ],
+    [
       'a bad component name',
       VALID.replace('[components.demo]', '[components.Demo]'),
       /^components\.Demo: component names are lower case/,
@@ -263,6 +271,26 @@ describe('components file validation', () => {
     const docker = VALID.replace('build = "ko"', 'build = "docker"');
     expect(problemsOf(docker)).toContain(
       'components.demo.images[0].import-path: a docker build has no import path',
+    );
+    expect(
+      problemsOf(
+        docker.replace('import-path = "./cmd/controller", ', 'base-image = "x.example/b", '),
+      ),
+    ).toContain(
+      "components.demo.images[0].base-image: a docker build's base image is in its Dockerfile",
+    );
+  });
+
+  it("takes a ko image's own base image", () => {
+    const registry = parseComponents(
+      VALID.replace(
+        'import-path = "./cmd/controller", ',
+        'import-path = "./cmd/controller", base-image = "ghcr.io/tektoncd/plumbing/tini-git:latest", ',
+      ),
+      'test.toml',
+    );
+    expect(registry.components[0]?.images[0]?.baseImage).toBe(
+      'ghcr.io/tektoncd/plumbing/tini-git:latest',
     );
   });
 
