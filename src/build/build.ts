@@ -13,6 +13,7 @@ import { goModule, imageRepository } from './lookup.js';
 import {
   koEnvironment,
   fullImportPath,
+  kodataOutsideTree,
   koFailure,
   koImageName,
   matchKoReferences,
@@ -256,6 +257,14 @@ async function koBuild(
     `--tags=${component.commit.slice(0, 12)},latest`,
     ...new Set(importPaths),
   ];
+  const outside = await kodataOutsideTree(tree, importPaths);
+  if (outside.length > 0) {
+    // A failed build is reported by its message alone: everything goes into it.
+    throw new StreamstressError(
+      `${component.name}: not built: ${outside.map((o) => `${o.entry} links to ${o.target}`).join(', ')}, outside the repository; ko would copy it into the image.`,
+      { exitCode: ExitCode.infrastructure },
+    );
+  }
   // ko names images, and matches baseImageOverrides, by the module the tree declares.
   const module = (await treeModule(tree)) ?? goModule(component);
   // Next to the credentials, in the same private directory, removed with it.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import { ExitCode, StreamstressError } from '../errors.js';
 
 /**
@@ -147,4 +147,39 @@ export function koFailure(output: string): string | undefined {
     return `${compiler.slice(0, 3).join('; ')}${more}`;
   }
   return lines.findLast((l) => l.startsWith('Error: '));
+}
+
+/**
+ * The `kodata` entries of the tree's import paths that lead outside the tree. ko copies each
+ * import path's `kodata/` into the image and follows every symbolic link in it, wherever it
+ * points (ko `gobuild.walkRecursive`), so an untrusted commit could put any file of the build
+ * machine — a kubeconfig, a credentials file — into an image pushed to the cluster's registry.
+ * Links within the tree (Tekton links kodata files to the repository's own) are fine.
+ */
+export async function kodataOutsideTree(tree: string, importPaths: readonly string[]) {
+  const root = await realpath(tree);
+  const inside = (path: string) => path === root || path.startsWith(`${root}${sep}`);
+  const found: { entry: string; target: string }[] = [];
+  const seen = new Set<string>();
+  const walk = async (dir: string): Promise<void> => {
+    const real = await realpath(dir).catch(() => undefined);
+    if (!real || seen.has(real)) return;
+    seen.add(real);
+    for (const name of await readdir(dir).catch(() => [])) {
+      const entry = join(dir, name);
+      const link = (await lstat(entry)).isSymbolicLink();
+      const target = link ? await realpath(entry).catch(() => undefined) : entry;
+      // A dangling link makes ko fail on its own, saying which.
+      if (!target) continue;
+      if (link && !inside(target)) {
+        found.push({ entry: relative(tree, entry), target });
+        continue;
+      }
+      if ((await stat(target)).isDirectory()) await walk(entry);
+    }
+  };
+  for (const path of new Set(importPaths)) {
+    if (path === '.' || path.startsWith('./')) await walk(join(tree, path, 'kodata'));
+  }
+  return found;
 }

@@ -143,7 +143,7 @@ export function createGoUpstream(
   name: string,
   module: string,
   commands: string[],
-  files: Record<string, string> = {},
+  files: Record<string, UpstreamFile> = {},
 ): Upstream {
   const work = join(root, `${name}-work`);
   mkdirSync(work, { recursive: true });
@@ -192,10 +192,14 @@ func main() {
   return { url: pathToFileURL(bare).href, bare, commits, annotatedTagObject };
 }
 
-function writeFiles(work: string, files: Record<string, string>) {
+/** A file's content, or a symbolic link to `link`. */
+export type UpstreamFile = string | { link: string };
+
+function writeFiles(work: string, files: Record<string, UpstreamFile>) {
   for (const [file, content] of Object.entries(files)) {
     mkdirSync(dirname(join(work, file)), { recursive: true });
-    writeFileSync(join(work, file), content);
+    if (typeof content === 'string') writeFileSync(join(work, file), content);
+    else symlinkSync(content.link, join(work, file));
   }
 }
 
@@ -255,7 +259,7 @@ export function createRepository(
  */
 export async function createShippedUpstreams(
   root: string,
-  files: Record<string, Record<string, string>>,
+  files: Record<string, Record<string, UpstreamFile>>,
 ): Promise<{ upstreams: Record<string, Upstream>; config: string }> {
   const shipped = await loadComponents();
   let text = readFileSync(DEFAULT_COMPONENTS_FILE, 'utf8');

@@ -357,6 +357,28 @@ describe("ko's configuration and environment", () => {
   );
 });
 
+describe('kodata of an untrusted tree', () => {
+  it(
+    'refuses to build a component whose kodata links outside the repository',
+    { timeout: 60_000 },
+    async () => {
+      const secret = join(tempDir('secret'), 'kubeconfig');
+      writeFileSync(secret, 'token: do-not-ship\n');
+      const leaking = await createShippedUpstreams(tempDir('build-kodata'), {
+        chains: { 'cmd/controller/kodata/kubeconfig': { link: secret } },
+      });
+      const { images, failures } = await build('chains', { componentsFile: leaking.config });
+      expect(images.components).toEqual([]);
+      expect(failures.map((f) => f.error)).toEqual([
+        `chains: not built: cmd/controller/kodata/kubeconfig links to ${secret}, outside the repository; ko would copy it into the image.`,
+      ]);
+      expect(await registry.catalog()).not.toContain(
+        `tekton-upstream/${koImageName('github.com/tektoncd/chains', './cmd/controller')}`,
+      );
+    },
+  );
+});
+
 describe('faults of ko that the real one cannot be made to show (the ko stand-in)', () => {
   it(
     'reports a ko that exits 0 printing no image reference, and one that is killed mid-run',

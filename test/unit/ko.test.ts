@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import {
   checkKoBaseImage,
   koEnvironment,
   koFailure,
+  kodataOutsideTree,
   koImageName,
   matchKoReferences,
   treeModule,
@@ -139,5 +140,23 @@ Error: failed to publish images: error building "ko://github.com/tektoncd/pipeli
       /^Error: failed to publish images: .*fetching base image: .*UNAUTHORIZED/,
     );
     expect(koFailure('garbage')).toBeUndefined();
+  });
+});
+
+describe('kodata links', () => {
+  it('finds the ones that lead outside the tree, through directories and past cycles', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'streamstress-outside-'));
+    const tree = mkdtempSync(join(tmpdir(), 'streamstress-tree-'));
+    const kodata = join(tree, 'cmd', 'controller', 'kodata');
+    mkdirSync(join(kodata, 'sub'), { recursive: true });
+    writeFileSync(join(tree, 'LICENSE'), 'Apache-2.0\n');
+    symlinkSync('../../../LICENSE', join(kodata, 'LICENSE'));
+    symlinkSync('../../../..', join(kodata, 'sub', 'root')); // the tree itself: a cycle
+    symlinkSync(outside, join(kodata, 'sub', 'elsewhere'));
+    symlinkSync('/nonexistent/file', join(kodata, 'dangling'));
+    expect(await kodataOutsideTree(tree, ['./cmd/controller', './cmd/webhook'])).toEqual([
+      { entry: 'cmd/controller/kodata/sub/elsewhere', target: outside },
+    ]);
+    expect(await kodataOutsideTree(tree, ['./cmd/webhook'])).toEqual([]);
   });
 });
