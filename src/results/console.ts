@@ -33,7 +33,8 @@ interface RunnerState {
   block?: 'message' | 'stack';
 }
 
-const RUNNER = /^\[runner: ?(\d+)\]\s?/;
+// Gauge 1.6 pads the stream number: `[runner:  1] `.
+const RUNNER = /^\[runner:\s*(\d+)\]\s?/;
 const SPEC = /^#\s+(.+)$/;
 const SCENARIO = /^\s*##\s+(.+?)(?:\s+[✔✘✖✓●]+(?:\s+[✔✘✖✓●]+)*)?\s*$/u;
 const STEP = /\.\.\.\s*\[(PASS|FAIL|SKIP(?:PED)?)\]\s*$/;
@@ -67,10 +68,14 @@ export function parseGaugeConsole(raw: string): ConsoleParse {
     state.block = undefined;
   };
 
+  // A parallel stream prefixes only the first line of what it writes at once: the rest of a
+  // failure block follows unprefixed and belongs to the stream that wrote last.
+  let lastRunner: string | undefined;
   for (const screenLine of renderTerminal(raw)) {
     const runnerMatch = RUNNER.exec(screenLine);
     const line = runnerMatch ? screenLine.slice(runnerMatch[0].length) : screenLine;
-    const runnerId = runnerMatch?.[1] ?? '0';
+    if (runnerMatch) lastRunner = runnerMatch[1];
+    const runnerId = runnerMatch?.[1] ?? lastRunner ?? '0';
     let state = runners.get(runnerId);
     if (!state) runners.set(runnerId, (state = {}));
 
@@ -196,17 +201,42 @@ function reconcile(
 ): TestResult[] {
   if (!summary) return tests;
   const scenarios = tests.filter((t) => t.scenario !== '(spec hook)');
-  const parsed = {
-    passed: scenarios.filter((t) => t.status === 'passed').length,
-    failed: scenarios.filter((t) => t.status === 'failed' || t.status === 'errored').length,
-    skipped: scenarios.filter((t) => t.status === 'skipped').length,
-  };
-  if (
-    parsed.passed === summary.passed &&
-    parsed.failed === summary.failed &&
-    parsed.skipped === summary.skipped
-  )
-    return tests;
+  // Gauge counts each row of a spec's data table as a scenario, but a scenario's own data table
+  // once (failed when a row failed); the console prints both alike, so each scenario with rows
+  // may be counted either way: the summary agrees when one of those ways gives its counts.
+  const groups = new Map<string, TestResult['status'][]>();
+  for (const t of scenarios) {
+    const key = `${t.spec}\n${t.scenario}`;
+    groups.set(key, [...(groups.get(key) ?? []), t.status]);
+  }
+  const outcome = (s: TestResult['status']) =>
+    s === 'failed' || s === 'errored' ? 'failed' : s === 'skipped' ? 'skipped' : 'passed';
+  const once = (rows: TestResult['status'][]): TestResult['status'] =>
+    rows.some((s) => outcome(s) === 'failed')
+      ? 'failed'
+      : rows.every((s) => s === 'skipped')
+        ? 'skipped'
+        : 'passed';
+  // Up to 12 scenarios with rows are tried both ways (4,096 counts); any further ones per row.
+  const tabled = [...groups.values()].filter((rows) => rows.length > 1);
+  const choices = tabled.slice(0, 12);
+  const fixed = [...groups.values()].filter((rows) => rows.length === 1).flat();
+  fixed.push(...tabled.slice(12).flat());
+  const countOf = (statuses: TestResult['status'][]) => ({
+    passed: statuses.filter((s) => outcome(s) === 'passed').length,
+    failed: statuses.filter((s) => outcome(s) === 'failed').length,
+    skipped: statuses.filter((s) => outcome(s) === 'skipped').length,
+  });
+  const parsed = countOf(scenarios.map((t) => t.status));
+  for (let ways = 0; ways < 2 ** choices.length; ways++) {
+    const statuses = [
+      ...fixed,
+      ...choices.flatMap((rows, i) => (ways & (2 ** i) ? [once(rows)] : rows)),
+    ];
+    const c = countOf(statuses);
+    if (c.passed === summary.passed && c.failed === summary.failed && c.skipped === summary.skipped)
+      return tests;
+  }
   warnings.push(
     `Gauge's summary counts ${summary.passed} passed, ${summary.failed} failed and ${summary.skipped} skipped scenarios, ` +
       `but the console showed ${parsed.passed} passed, ${parsed.failed} failed and ${parsed.skipped} skipped.`,

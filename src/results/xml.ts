@@ -43,8 +43,9 @@ const parser = new XMLParser({
   isArray: (name) => REPEATED.has(name),
 });
 
-// Gauge's xml-report appends the data-table row to a table-driven scenario's name.
-const SPEC_ROW = / \| SpecRow: .*$/s;
+// Gauge's xml-report appends the data-table row to a table-driven scenario's name: `SpecRow`
+// for a spec's table, `ScnRow` for a scenario's own.
+const SPEC_ROW = / \| (?:Spec|Scn)Row: .*$/s;
 
 /**
  * Reads Gauge's xml-report result.xml and JUnit files of other runners: `<testsuites>` or a

@@ -108,6 +108,8 @@ export async function runTestStage(options: TestStageOptions): Promise<TestStage
   });
   options.onProgress(`gauge ${args.join(' ')}`);
   const lastErrors: string[] = [];
+  // Gauge prints parse and validation errors on stdout, with the spec's absolute path.
+  const specErrors: string[] = [];
   const gauge = await runGauge({
     cwd: checkout.dir,
     args,
@@ -123,6 +125,8 @@ export async function runTestStage(options: TestStageOptions): Promise<TestStage
     timeoutMs: options.timeoutSeconds * 1000,
     ...(options.signal ? { signal: options.signal } : {}),
     onStdoutLine: (line) => {
+      if (/^\[(?:ParseError|ValidationError)\] /.test(line) && specErrors.length < 3)
+        specErrors.push(line.trim().replaceAll(`${checkout.dir}/`, ''));
       const heading = specHeadingOf(line);
       if (heading) profiler?.specStarted(heading);
       options.onGaugeLine(line, 'stdout');
@@ -143,7 +147,7 @@ export async function runTestStage(options: TestStageOptions): Promise<TestStage
       join(outputDir, RESOURCE_PROFILE_FILE),
       `${JSON.stringify(profile, null, 2)}\n`,
     );
-  const phase = testPhase(gauge, lastErrors, options.timeoutSeconds);
+  const phase = testPhase(gauge, lastErrors, specErrors, options.timeoutSeconds);
   const analysis = await analyseOutputDir(outputDir, {
     ...(options.categoriesFile ? { categoriesFile: options.categoriesFile } : {}),
     stopped: gauge.stopped !== undefined,
@@ -165,14 +169,21 @@ export async function runTestStage(options: TestStageOptions): Promise<TestStage
   return { ...analysis, ...(profile ? { profile } : {}), gauge };
 }
 
-/** Gauge's exit codes: 0 passed, 1 tests failed, 2 parse error, 3 validation error. */
+/**
+ * Gauge's exit codes: 0 passed, 1 tests failed (or the runner died), 2 parse error, 3 validation
+ * error. A step without implementation is no validation error to Gauge 1.6: it skips the
+ * scenario and may exit 0.
+ */
 function testPhase(
   gauge: GaugeRun,
   lastErrors: string[],
+  specErrors: string[],
   timeoutSeconds: number,
 ): NonNullable<Results['phases']>['test'] {
   const durationSeconds = Math.round(gauge.durationSeconds * 1000) / 1000;
-  const detail = lastErrors.length > 0 ? `: ${lastErrors.join(' | ')}` : '';
+  const errors =
+    gauge.exitCode === 2 || gauge.exitCode === 3 ? [...specErrors, ...lastErrors] : lastErrors;
+  const detail = errors.length > 0 ? `: ${errors.join(' | ')}` : '';
   if (gauge.stopped === 'timeout')
     return {
       status: 'failed',
@@ -181,9 +192,18 @@ function testPhase(
     };
   if (gauge.stopped === 'cancelled')
     return { status: 'failed', durationSeconds, error: 'stopped: the run was cancelled' };
+  // Under a tag expression Gauge 1.6 leaves a spec it cannot parse out of the run, and may
+  // exit 0: a spec that silently did not run is no success.
+  const parseErrors = specErrors.filter((e) => e.startsWith('[ParseError]'));
+  if ((gauge.exitCode === 0 || gauge.exitCode === 1) && parseErrors.length > 0)
+    return {
+      status: 'failed',
+      durationSeconds,
+      error: `gauge exited ${gauge.exitCode} but left out a spec it could not parse: ${parseErrors.join(' | ')}`,
+    };
   if (gauge.exitCode === 0 || gauge.exitCode === 1) return { status: 'succeeded', durationSeconds };
   const meaning =
-    { 2: ' (a spec could not be parsed)', 3: ' (a step has no implementation)' }[
+    { 2: ' (a spec could not be parsed)', 3: ' (the specs did not validate)' }[
       gauge.exitCode ?? -1
     ] ?? '';
   return {
