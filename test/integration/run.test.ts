@@ -14,6 +14,7 @@ import {
 } from '../helpers/registry.js';
 import { goTools, realToolsDir } from '../helpers/tools.js';
 import { createRepository, createShippedUpstreams, tempDir } from '../helpers/upstreams.js';
+import { gaugeEnvironment, releaseTestsFiles } from '../rehearsal/project.js';
 import { useTestbed } from '../testbed/hooks.js';
 import { CSV_PATH } from '../testbed/release.js';
 import type { Testbed } from '../testbed/testbed.js';
@@ -25,21 +26,21 @@ let work: string;
 let config: string;
 let tokenFile: string;
 let baseImage: string;
-/** The real ko, then the stand-ins (gauge). */
+/** The real ko and gauge. */
 let toolsPath: string;
+let gaugeEnv: Record<string, string>;
 let goCache: string;
 
-const MANIFEST = JSON.stringify({ Language: 'go', Plugins: ['xml-report'] });
-/** release-tests with one spec of the given scenarios (name → steps). */
+/** The rehearsal's release-tests with its fixture steps and one spec of the given scenarios (name → steps). */
 function releaseTests(name: string, scenarios: Record<string, string>) {
   const spec = `# Pipelines\nTags: e2e\n\n${Object.entries(scenarios)
     .map(([scenario, steps]) => `## ${scenario}\n${steps}\n`)
     .join('\n')}`;
-  return createRepository(work, name, {
-    'manifest.json': MANIFEST,
-    'env/default/default.properties': 'gauge_reports_dir = reports\n',
-    'specs/pipelines/run.spec': spec,
-  }).url;
+  return createRepository(
+    work,
+    name,
+    releaseTestsFiles({ specs: { 'specs/pipelines/run.spec': spec }, fixtures: true }),
+  ).url;
 }
 
 beforeAll(async () => {
@@ -47,7 +48,8 @@ beforeAll(async () => {
   work = tempDir('run');
   registry = await startRegistry();
   baseImage = await pushBaseImage(registry);
-  toolsPath = `${await realToolsDir('ko')}:${join(ROOT, 'test', 'stand-ins')}:${process.env.PATH}`;
+  gaugeEnv = await gaugeEnvironment(`${await realToolsDir('ko')}:${process.env.PATH}`);
+  toolsPath = gaugeEnv.PATH ?? '';
   goCache = (await goTools()).goCache;
   ({ config } = await createShippedUpstreams(work, {
     triggers: {},
@@ -67,7 +69,7 @@ afterAll(() => registry?.stop());
 
 const environment = () => ({
   HOME: work,
-  GAUGE_HOME: join(work, 'gauge'),
+  ...gaugeEnv,
   PATH: toolsPath,
   GOCACHE: goCache,
 });
@@ -123,7 +125,7 @@ async function csvEnv(): Promise<Map<string, string>> {
   return new Map((container?.env ?? []).map((e) => [e.name, e.value ?? '']));
 }
 
-const PASSING = { 'Run a pipeline': '* Create pipeline "demo"', 'Run a task': '* Create task "t"' };
+const PASSING = { 'Run a pipeline': '* Pass', 'Run a task': '* Pass' };
 const FAILING = {
   ...PASSING,
   'Cancel a pipeline': '* Fail with "expected Cancelled, got Running"',
@@ -264,7 +266,7 @@ describe('streamstress run against the testbed', () => {
     { timeout: 300_000 },
     async () => {
       const out = tempDir('run-out');
-      const repo = releaseTests('hangs', { First: '* Create pipeline "a"', Second: '* Hang' });
+      const repo = releaseTests('hangs', { First: '* Pass', Second: '* Hang' });
       const child = spawn(
         process.execPath,
         [
