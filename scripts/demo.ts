@@ -1,14 +1,24 @@
 // npm run demo: a rehearsal of streamstress on a simulated cluster. It starts the testbed (a real
 // kube-apiserver with OpenShift, OLM and Tekton stand-ins), Debian's docker-registry on
-// loopback, local upstream and release-tests repositories and the stand-in ko and gauge, runs
-// `streamstress run` (the CLI bundle, the same code paths a real cluster gets) three times —
-// all passing, a regression, its fix — publishing each run into a local gh-pages repository,
-// and serves the dashboard. Everything it started is stopped when it ends or is interrupted.
+// loopback, local upstream repositories and the rehearsal's release-tests (a Gauge project with
+// Go steps that check the testbed, test/rehearsal/release-tests), and runs `streamstress run`
+// (the CLI bundle, the same code paths a real cluster gets) with the real Gauge three times —
+// all passing; an upstream commit that changes a default the controller image ships, which a
+// step reading that file out of the deployed image finds; its fix — publishing each run into a
+// local gh-pages repository, and serves the dashboard. No outcome is scripted. Everything it
+// started is stopped when it ends or is interrupted.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../test/helpers/cli.js';
-import { registryFlags, startRegistry, type TestRegistry } from '../test/helpers/registry.js';
+import { goTools, realToolsDir } from '../test/helpers/tools.js';
+import { gaugeEnvironment, releaseTestsFiles } from '../test/rehearsal/project.js';
+import {
+  pushBaseImage,
+  registryFlags,
+  startRegistry,
+  type TestRegistry,
+} from '../test/helpers/registry.js';
 import { serveFolder } from '../test/helpers/static-server.js';
 import { createRepository, createShippedUpstreams, tempDir } from '../test/helpers/upstreams.js';
 import { startControllers } from '../test/testbed/controllers.js';
@@ -66,27 +76,11 @@ function pushCommit(bare: string, file: string, content: string, message: string
   rmSync(work, { recursive: true, force: true });
 }
 
-const SPEC = (cancel: string) => `# Pipelines
-Tags: e2e
-
-## Run a pipeline
-* Create pipeline "build-and-push"
-
-## Cancel a pipeline
-* ${cancel}
-
-## Retry a failed task
-* Sleep "1" seconds
-`;
-const TRIGGERS_SPEC = `# Triggers
-Tags: e2e
-
-## Create an EventListener
-* Create eventlistener "github"
-
-## Intercept a push event
-* Create trigger "on-push"
-`;
+// The pipelines controller's default feature flags, in kodata/ of its main package: ko puts
+// them at /var/run/ko in the image, where a step of the rehearsal's release-tests reads them.
+const FEATURE_FLAGS = 'cmd/controller/kodata/feature-flags.yaml';
+const featureFlags = (apiFields: string) =>
+  `# Defaults of the feature-flags ConfigMap.\nenable-api-fields: "${apiFields}"\nkeep-pod-on-cancel: "false"\n`;
 
 let testbed: Testbed | undefined;
 let controllers: { stop(): Promise<void> } | undefined;
@@ -119,10 +113,22 @@ async function cleanUp(): Promise<void> {
 async function main(): Promise<number> {
   console.log(
     'streamstress rehearsal: a SIMULATED cluster (a real Kubernetes API server with OpenShift, OLM\n' +
-      'and Tekton stand-ins), a loopback registry, local upstream repositories, and stand-ins for\n' +
-      'ko and gauge. Nothing here touches a real cluster; the test outcomes are staged.',
+      'and Tekton stand-ins), a loopback registry and local upstream repositories; the real Gauge\n' +
+      'runs a small release-tests whose Go steps check the testbed. Nothing here touches a real\n' +
+      'cluster, and no test outcome is scripted.',
   );
   installMissingPrograms();
+  say('tools (built once per machine from the Go module proxy)');
+  const tools = await goTools();
+  // The real ko and gauge first on PATH, Go's caches outside the checkout.
+  const gauge = await gaugeEnvironment(`${await realToolsDir('ko')}:${process.env.PATH}`);
+  for (const [tool, args] of [
+    ['ko', ['version']],
+    ['gauge', ['version']],
+  ] as const)
+    console.log(
+      `$ ${tool} ${args.join(' ')}\n${execFileSync(join(tools.bin, tool), args, { encoding: 'utf8', env: { ...process.env, ...gauge } }).trim()}`,
+    );
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
   work = tempDir('demo');
@@ -136,14 +142,17 @@ async function main(): Promise<number> {
   );
   registry = await startRegistry();
   console.log(`registry at ${registry.host}`);
+  // ko's base image, in the loopback registry since ko's default cannot be fetched here.
+  const baseImage = await pushBaseImage(registry);
   const { upstreams, config } = await createShippedUpstreams(work, { pipeline: {}, triggers: {} });
-  const releaseTests = createRepository(work, 'release-tests', {
-    'manifest.json': JSON.stringify({ Language: 'go', Plugins: ['xml-report'] }),
-    'env/default/default.properties': 'gauge_reports_dir = reports\n',
-    'specs/pipelines/run.spec': SPEC('Create pipelinerun "to-cancel"'),
-    'specs/triggers/el.spec': TRIGGERS_SPEC,
-  });
-  const releaseTestsBare = join(work, 'release-tests.git');
+  // The controller ships its feature flags from the start (main, as the upstream has it).
+  pushCommit(
+    upstreams.pipeline!.bare,
+    FEATURE_FLAGS,
+    featureFlags('stable'),
+    'config: ship the default feature flags',
+  );
+  const releaseTests = createRepository(work, 'release-tests', releaseTestsFiles());
   const siteRepo = join(OUT, 'site.git');
   execFileSync('git', ['init', '--quiet', '--bare', siteRepo]);
   const tokenFile = join(work, 'registry-token');
@@ -152,41 +161,26 @@ async function main(): Promise<number> {
   const runs = [
     { label: 'rehearsal 1: pipeline and triggers at main', expect: 0, before: () => undefined },
     {
-      label: 'rehearsal 2: an upstream change breaks cancellation',
+      label: 'rehearsal 2: an upstream change turns on alpha API fields by default',
       expect: 1,
-      before: () => {
+      before: () =>
         pushCommit(
           upstreams.pipeline!.bare,
-          'pkg/reconciler/cancel.go',
-          'package reconciler\n',
-          'reconciler: rework cancellation',
-        );
-        // Staged: the stand-in gauge cannot see the change, so the rehearsal's suite fails the scenario.
-        pushCommit(
-          releaseTestsBare,
-          'specs/pipelines/run.spec',
-          SPEC('Fail with "PipelineRun to-cancel: expected Cancelled, got Running"'),
-          'stage the regression',
-        );
-      },
+          FEATURE_FLAGS,
+          featureFlags('alpha'),
+          'config: enable alpha API fields by default',
+        ),
     },
     {
       label: 'rehearsal 3: the fix',
       expect: 0,
-      before: () => {
+      before: () =>
         pushCommit(
           upstreams.pipeline!.bare,
-          'pkg/reconciler/cancel.go',
-          'package reconciler\n\n// fixed\n',
-          'reconciler: cancel child TaskRuns again',
-        );
-        pushCommit(
-          releaseTestsBare,
-          'specs/pipelines/run.spec',
-          SPEC('Create pipelinerun "to-cancel"'),
-          'stage the fix',
-        );
-      },
+          FEATURE_FLAGS,
+          featureFlags('stable'),
+          'config: back to stable API fields by default',
+        ),
     },
   ];
   for (const [i, run] of runs.entries()) {
@@ -202,6 +196,8 @@ async function main(): Promise<number> {
       '--components',
       'pipeline,triggers',
       ...registryFlags(registry, tokenFile),
+      '--ko-base-image',
+      baseImage,
       '--release-tests-repo',
       releaseTests.url,
       '--cache-dir',
@@ -219,8 +215,11 @@ async function main(): Promise<number> {
       stdio: 'inherit',
       env: {
         ...process.env,
-        PATH: `${join(ROOT, 'test', 'stand-ins')}:${process.env.PATH}`,
-        GAUGE_HOME: join(work, 'gauge'),
+        ...gauge,
+        // What the release-tests step that reads files out of images needs (pkg/oci).
+        REHEARSAL_REGISTRY: `http://${registry.host}`,
+        REHEARSAL_REGISTRY_USER: registry.username,
+        REHEARSAL_REGISTRY_PASSWORD: registry.token,
       },
     }));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
