@@ -21,7 +21,8 @@ GAUGE=github.com/getgauge/gauge@v1.6.35
 GAUGE_GO=github.com/getgauge-contrib/gauge-go@v0.5.2
 XML_REPORT=github.com/getgauge/xml-report@v0.5.4
 
-versions="ko-${KO##*@}.crane-${CRANE##*@}.gauge-${GAUGE##*@}.go-${GAUGE_GO##*@}.xml-${XML_REPORT##*@}"
+# The recipe's own revision comes first: a change in how the tools are built makes a new cache.
+versions="r2.ko-${KO##*@}.crane-${CRANE##*@}.gauge-${GAUGE##*@}.go-${GAUGE_GO##*@}.xml-${XML_REPORT##*@}"
 cache=${STREAMSTRESS_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/streamstress/go-tools-$versions}
 if [ -f "$cache/.complete" ]; then
   echo "$cache"
@@ -46,12 +47,13 @@ export GOPATH=$cache/gopath GOCACHE=$cache/gocache GOFLAGS=-modcacherw GOTOOLCHA
 # module is downloaded at its pinned version and built in its own directory instead, with its own
 # go.mod and go.sum, which is what `go install` builds.
 build() {
-  local module=$1 package=$2 binary=$3 dir
+  local module=$1 package=$2 binary=$3 ldflags=${4:-} dir
   echo "building $binary from $module" >&2
   dir=$(go mod download -json "$module" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const m=JSON.parse(s);if(m.Error){console.error(m.Error);process.exit(1)}console.log(m.Dir)})')
-  (cd "$dir" && CGO_ENABLED=${CGO:-0} go build -trimpath -o "$cache/bin/$binary" "$package") >&2
+  (cd "$dir" && CGO_ENABLED=${CGO:-0} go build -trimpath -ldflags="$ldflags" -o "$cache/bin/$binary" "$package") >&2
 }
-build "$KO" . ko
+# ko's release builds stamp its version, which `ko version` prints; a plain build says (devel).
+build "$KO" . ko "-X github.com/google/ko/pkg/commands.Version=${KO##*@}"
 build "${CRANE%%/cmd/crane@*}@${CRANE##*@}" ./cmd/crane crane
 build "$GAUGE" . gauge
 build "$GAUGE_GO" . gauge-go
