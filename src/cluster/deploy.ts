@@ -3,6 +3,7 @@ import { ExitCode, StreamstressError } from '../errors.js';
 import { resourcePath, type KubeClient, type KubeObject } from '../adapters/kube.js';
 import type { ComponentRegistry, ImageSpec } from '../config/components.js';
 import type { Images } from '../build/images.js';
+import { openShiftVersion, operatorVariable } from './openshift.js';
 import { watchUntil } from './watch.js';
 import {
   csvTarget,
@@ -53,6 +54,8 @@ export interface DeployOptions {
   /** With `auto`: how long a CSV change may take to reach the operator Deployment. */
   propagationTimeoutMs?: number;
   allowNewEnv?: boolean;
+  /** How long the operator Deployment may take to replace its pod after the env change. */
+  operatorRolloutTimeoutMs?: number;
   onProgress?: (message: string) => void;
 }
 
@@ -74,6 +77,7 @@ export async function deployImages(
 ): Promise<DeploymentRecord> {
   const values = new Map<string, string>();
   const expected: Expected[] = [];
+  const version = await openShiftVersion(options.kube);
   for (const component of images.components) {
     const spec = options.registry.components.find((c) => c.name === component.name);
     if (!spec)
@@ -88,8 +92,15 @@ export async function deployImages(
           `${component.name}: ${built.env} is not one of its images in the components file.`,
           { exitCode: ExitCode.infrastructure },
         );
-      values.set(built.env, built.internalRef);
-      expected.push({ env: built.env, value: built.internalRef, component: component.name, image });
+      const variable = operatorVariable(image, version);
+      if (variable.why) options.onProgress?.(`${component.name}: ${variable.why}`);
+      values.set(variable.env, built.internalRef);
+      expected.push({
+        env: variable.env,
+        value: built.internalRef,
+        component: component.name,
+        image,
+      });
     }
   }
   return apply(values, expected, [...new Set(expected.map((e) => e.component))], options, true);
@@ -107,12 +118,18 @@ export async function restoreImages(options: DeployOptions): Promise<DeploymentR
       JSON.parse(object.metadata.annotations?.[OPERATOR.originalsAnnotation] ?? '{}'),
     );
   const expected: Expected[] = [];
+  const version = await openShiftVersion(options.kube);
   for (const [env, value] of Object.entries(originals)) {
-    const component = options.registry.components.find((c) => c.images.some((i) => i.env === env));
-    const image = component?.images.find((i) => i.env === env);
-    if (component && image) expected.push({ env, value, component: component.name, image });
+    const component = options.registry.components.find((c) =>
+      c.images.some((i) => i.env === env || i.legacy?.env === env),
+    );
+    const image = component?.images.find((i) => i.env === env || i.legacy?.env === env);
+    // Both console plugin variables may have been changed (on clusters of two versions); only
+    // the one the operator reads here can be seen running.
+    if (component && image && operatorVariable(image, version).env === env)
+      expected.push({ env, value, component: component.name, image });
   }
-  if (expected.length === 0)
+  if (Object.keys(originals).length === 0)
     throw new StreamstressError(
       `Nothing to restore: the operator in ${namespace} carries no ${OPERATOR.originalsAnnotation} annotation.`,
       { exitCode: ExitCode.infrastructure },
@@ -143,6 +160,7 @@ async function apply(
   const patched: ('csv' | 'deployment')[] = [];
   let fallback: string | undefined;
   let changes: DeploymentRecord['changes'] = [];
+  let lastOperatorPending: string | undefined;
 
   const loadCsv = async () => csvTarget(await findCsv(kube, operatorNamespace), operatorNamespace);
   const loadDeployment = () => deploymentTarget(kube, operatorNamespace);
@@ -185,6 +203,30 @@ async function apply(
     patched.push('deployment');
   }
 
+  // Until the old operator pod is gone it still leads, with the old env: sets deleted now would
+  // come back with the old images, and the new pod would never correct them (DOMAIN.md §9.3).
+  const operatorRollout = await waitFor(
+    kube,
+    [
+      resourcePath('apps', 'v1', 'deployments', operatorNamespace),
+      `/api/v1/namespaces/${operatorNamespace}/pods`,
+    ],
+    options.operatorRolloutTimeoutMs ?? 600_000,
+    async () => {
+      const pending = await operatorRolloutPending(kube, operatorNamespace);
+      if (pending !== lastOperatorPending && pending) progress(`waiting: ${pending}`);
+      lastOperatorPending = pending;
+      return pending === undefined;
+    },
+  );
+  if (!operatorRollout)
+    throw new StreamstressError(
+      `The operator Deployment ${OPERATOR.deployment} did not finish rolling out the new env within ${Math.round((options.operatorRolloutTimeoutMs ?? 600_000) / 1000)} s: ${lastOperatorPending ?? ''}.`,
+      {
+        exitCode: ExitCode.infrastructure,
+        hint: 'No installer set was deleted. The originals are recorded on the operator: streamstress restore puts them back.',
+      },
+    );
   const deleted = await recycleInstallerSets(kube, options.registry, components);
   progress(`deleted installer sets ${deleted.join(', ') || '(none)'}`);
   const reconcileStart = Date.now();
@@ -265,6 +307,55 @@ async function recycleInstallerSets(
     }
   }
   return deleted;
+}
+
+/**
+ * What keeps the operator Deployment's rollout from being complete — its status behind its
+ * spec, or a pod of an older ReplicaSet still there (a pod being deleted runs until its grace
+ * period ends) — or undefined when it is complete.
+ */
+export async function operatorRolloutPending(
+  kube: KubeClient,
+  namespace: string,
+): Promise<string | undefined> {
+  type Deployment = PodTemplateOwner & {
+    spec: { replicas?: number };
+    status?: {
+      observedGeneration?: number;
+      replicas?: number;
+      updatedReplicas?: number;
+      availableReplicas?: number;
+    };
+  };
+  const deployment = await kube.get<Deployment>(
+    resourcePath('apps', 'v1', 'deployments', namespace, OPERATOR.deployment),
+  );
+  const wanted = deployment.spec.replicas ?? 1;
+  const status = deployment.status ?? {};
+  if ((status.observedGeneration ?? 0) < (deployment.metadata.generation ?? 0))
+    return `the operator Deployment's controller has not seen the new env yet`;
+  if ((status.updatedReplicas ?? 0) < wanted || (status.availableReplicas ?? 0) < wanted)
+    return `the new operator pod is not ready yet (${status.availableReplicas ?? 0}/${wanted} available)`;
+  const replicaSets = await kube.list<
+    KubeObject & { metadata: { ownerReferences?: { uid: string }[] } }
+  >(resourcePath('apps', 'v1', 'replicasets', namespace));
+  const revision = deployment.metadata.annotations?.['deployment.kubernetes.io/revision'];
+  const current = replicaSets.find(
+    (rs) =>
+      rs.metadata.ownerReferences?.some((o) => o.uid === deployment.metadata.uid) &&
+      rs.metadata.annotations?.['deployment.kubernetes.io/revision'] === revision,
+  );
+  const hash = current?.metadata.labels?.['pod-template-hash'];
+  if (!hash) return `the operator Deployment's current ReplicaSet is not there yet`;
+  const selector = Object.entries(deployment.spec.selector?.matchLabels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  const old = (await kube.list(`/api/v1/namespaces/${namespace}/pods`, selector)).filter(
+    (pod) => pod.metadata.labels?.['pod-template-hash'] !== hash,
+  );
+  return old.length === 0
+    ? undefined
+    : `the old operator pod ${old[0]?.metadata.name} still runs (and leads, with the old images) until it is gone`;
 }
 
 /** Watches until `check` holds; false when the time is up. */

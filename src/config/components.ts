@@ -6,32 +6,45 @@ import { refProblem } from '../plan/refs.js';
 const LABEL_SELECTOR =
   /^[A-Za-z0-9._/-]+(?:(?:=|==|!=)[A-Za-z0-9._-]*)?(?:,[A-Za-z0-9._/-]+(?:(?:=|==|!=)[A-Za-z0-9._-]*)?)*$/;
 
-const ImageToml = z.strictObject({
-  'import-path': z
-    .string()
-    .regex(/^(\.\/)?[A-Za-z0-9._~/-]+$/, 'must be a Go import path such as ./cmd/controller')
-    .optional(),
-  dockerfile: z.string().min(1).optional(),
-  'base-image': z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, 'must be an image reference such as host/repo:tag')
-    .optional(),
-  env: z
-    .string()
-    .regex(/^IMAGE_[A-Z0-9_]+$/, 'must be an IMAGE_* variable name (upper case, digits, _)'),
-  deployment: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9.-]*$/, 'must be a Kubernetes object name')
-    .optional(),
-  container: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a container name')
-    .optional(),
-  argument: z
-    .string()
-    .regex(/^--?[A-Za-z0-9][A-Za-z0-9-]*$/, 'must be a controller flag such as -entrypoint-image')
-    .optional(),
-});
+const ImageToml = z
+  .strictObject({
+    'import-path': z
+      .string()
+      .regex(/^(\.\/)?[A-Za-z0-9._~/-]+$/, 'must be a Go import path such as ./cmd/controller')
+      .optional(),
+    dockerfile: z.string().min(1).optional(),
+    'base-image': z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, 'must be an image reference such as host/repo:tag')
+      .optional(),
+    env: z
+      .string()
+      .regex(/^IMAGE_[A-Z0-9_]+$/, 'must be an IMAGE_* variable name (upper case, digits, _)'),
+    deployment: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]*$/, 'must be a Kubernetes object name')
+      .optional(),
+    container: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a container name')
+      .optional(),
+    argument: z
+      .string()
+      .regex(/^--?[A-Za-z0-9][A-Za-z0-9-]*$/, 'must be a controller flag such as -entrypoint-image')
+      .optional(),
+    'legacy-env': z
+      .string()
+      .regex(/^IMAGE_[A-Z0-9_]+$/, 'must be an IMAGE_* variable name (upper case, digits, _)')
+      .optional(),
+    'legacy-below-openshift': z
+      .string()
+      .regex(/^\d+\.\d+$/, 'must be an OpenShift version X.Y such as 4.22')
+      .optional(),
+  })
+  .refine((i) => (i['legacy-env'] === undefined) === (i['legacy-below-openshift'] === undefined), {
+    message: 'legacy-env and legacy-below-openshift go together: give both or neither',
+    path: ['legacy-env'],
+  });
 
 const ComponentToml = z.strictObject({
   repo: z
@@ -45,9 +58,7 @@ const ComponentToml = z.strictObject({
     .regex(/^[A-Za-z0-9._~/-]+$/, 'must be a Go module path')
     .optional(),
   'installer-sets': z.strictObject({
-    recycle: z
-      .array(z.string().regex(LABEL_SELECTOR, 'must be a label selector such as a=b,c=d'))
-      .min(1, 'names no selector'),
+    recycle: z.array(z.string().regex(LABEL_SELECTOR, 'must be a label selector such as a=b,c=d')),
     protect: z.array(z.string().min(1)).default([]),
   }),
   images: z.array(ImageToml).min(1, 'lists no image'),
@@ -77,6 +88,8 @@ export interface ImageSpec {
   container?: string;
   /** ...or when it is passed to a controller as this argument (never seen as a running image). */
   argument?: string;
+  /** On clusters older than OpenShift `belowOpenShift` (X.Y) the operator reads `env` here instead. */
+  legacy?: { env: string; belowOpenShift: string };
 }
 
 export interface ComponentSpec {
@@ -132,6 +145,9 @@ export function parseComponents(text: string, source: string): ComponentRegistry
       ...(i.deployment === undefined ? {} : { deployment: i.deployment }),
       ...(i.container === undefined ? {} : { container: i.container }),
       ...(i.argument === undefined ? {} : { argument: i.argument }),
+      ...(i['legacy-env'] === undefined || i['legacy-below-openshift'] === undefined
+        ? {}
+        : { legacy: { env: i['legacy-env'], belowOpenShift: i['legacy-below-openshift'] } }),
     })),
   }));
   const problems = consistencyProblems(components);
@@ -173,9 +189,15 @@ function consistencyProblems(components: ComponentSpec[]): string[] {
           `${here}: give exactly one of container (the image runs as a container) or argument (it is passed to a controller)`,
         );
       }
-      const owner = envOwner.get(image.env);
-      if (owner) problems.push(`${here}.env: ${image.env} is already used by ${owner}`);
-      else envOwner.set(image.env, here);
+      for (const [key, env] of [
+        ['env', image.env],
+        ['legacy-env', image.legacy?.env],
+      ] as const) {
+        if (env === undefined) continue;
+        const owner = envOwner.get(env);
+        if (owner) problems.push(`${here}.${key}: ${env} is already used by ${owner}`);
+        else envOwner.set(env, `${here}.${key}`);
+      }
     });
   }
   return problems;

@@ -1,3 +1,4 @@
+import { openShiftVersion } from '../cluster/openshift.js';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Git } from '../adapters/git.js';
@@ -211,15 +212,6 @@ function testPhase(
     durationSeconds,
     error: `gauge exited ${gauge.exitCode ?? 'on a signal'}${meaning}${detail}`,
   };
-}
-
-async function openShiftVersion(kube: KubeClient): Promise<string | undefined> {
-  const version = await kube
-    .getOrUndefined<{ status?: { desired?: { version?: string } } }>(
-      '/apis/config.openshift.io/v1/clusterversions/version',
-    )
-    .catch(() => undefined);
-  return version?.status?.desired?.version;
 }
 
 /** An AbortSignal that fires on SIGINT or SIGTERM (a workflow cancellation, Ctrl-C). */

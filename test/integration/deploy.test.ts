@@ -14,7 +14,12 @@ import { Kube, resourcePath, type KubeObject } from '../testbed/kube.js';
 import type { TestbedSettings } from '../testbed/objects.js';
 import { CSV_PATH, OPERATOR_DEPLOYMENT_PATH } from '../testbed/release.js';
 import { removeTestbedDir, startTestbed, type Testbed } from '../testbed/testbed.js';
-import { installOperator, setTestbedSettings } from '../testbed/install.js';
+import {
+  installOperator,
+  setOpenShiftVersion,
+  setOperatorGraceSeconds,
+  setTestbedSettings,
+} from '../testbed/install.js';
 
 let testbed: Testbed;
 let controllers: { stop(): Promise<void> };
@@ -204,6 +209,77 @@ describe('deploy and restore on the testbed', () => {
       } finally {
         await setSettings({});
       }
+    },
+  );
+});
+
+describe('the operator’s own rollout and the console plugin', () => {
+  it(
+    'waits for an old operator pod that leads for 20 s after its replacement before recycling: never old images, no timeout',
+    { timeout: 180_000 },
+    async () => {
+      // Only operator pods with a 20 s grace period are left: the one that leads has it.
+      await setOperatorGraceSeconds(kube, 20);
+      const progress: string[] = [];
+      const started = Date.now();
+      const images = builtImages('slow-operator', ['triggers']);
+      const record = await deployImages(images, {
+        kube,
+        registry,
+        timeoutMs: 90_000,
+        onProgress: (m) => progress.push(m),
+      });
+      expect(progress.some((m) => /old operator pod .* still runs/.test(m))).toBe(true);
+      expect(Date.now() - started).toBeGreaterThan(15_000);
+      const running = await runningImages();
+      for (const built of images.components[0]?.images ?? []) {
+        const image = registry.components
+          .find((c) => c.name === 'triggers')
+          ?.images.find((i) => i.env === built.env);
+        if (image?.container)
+          expect(running.get(image.container), built.env).toBe(built.internalRef);
+      }
+      expect(record.verified.length).toBeGreaterThan(0);
+      await setOperatorGraceSeconds(kube, 3);
+    },
+  );
+
+  it(
+    'puts the console plugin into the variable the operator reads for the cluster: LEGACY below OpenShift 4.22, the other from 4.22',
+    { timeout: 180_000 },
+    async () => {
+      const before = await csvEnv();
+      const progress: string[] = [];
+      const legacy = builtImages('console-4.20', ['console-plugin']);
+      const record = await deployImages(legacy, {
+        kube,
+        registry,
+        timeoutMs: 60_000,
+        onProgress: (m) => progress.push(m),
+      });
+      const built = legacy.components[0]?.images[0]?.internalRef;
+      expect(record.changes.map((c) => c.env)).toEqual(['IMAGE_PIPELINES_CONSOLE_PLUGIN_LEGACY']);
+      expect(record.installerSets.deleted).toEqual([]);
+      expect(progress.some((m) => m.includes('older than 4.22'))).toBe(true);
+      expect((await runningImages()).get('pipelines-console-plugin')).toBe(built);
+
+      await setOpenShiftVersion(kube, '4.22');
+      const current = builtImages('console-4.22', ['console-plugin']);
+      const next = await deployImages(current, { kube, registry, timeoutMs: 60_000 });
+      expect(next.changes.map((c) => c.env)).toEqual(['IMAGE_PIPELINES_CONSOLE_PLUGIN']);
+      expect((await runningImages()).get('pipelines-console-plugin')).toBe(
+        current.components[0]?.images[0]?.internalRef,
+      );
+
+      await restoreImages({ kube, registry, timeoutMs: 60_000 });
+      const after = await csvEnv();
+      expect(after.get('IMAGE_PIPELINES_CONSOLE_PLUGIN')).toBe(
+        before.get('IMAGE_PIPELINES_CONSOLE_PLUGIN'),
+      );
+      expect(after.get('IMAGE_PIPELINES_CONSOLE_PLUGIN_LEGACY')).toBe(
+        before.get('IMAGE_PIPELINES_CONSOLE_PLUGIN_LEGACY'),
+      );
+      await setOpenShiftVersion(kube, '4.20');
     },
   );
 });

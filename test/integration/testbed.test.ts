@@ -15,7 +15,13 @@ import {
 } from '../testbed/release.js';
 import { removeTestbedDir, startTestbed, type Testbed } from '../testbed/testbed.js';
 import { eventually } from '../helpers/eventually.js';
-import { tektonConfigReady, setTestbedSettings } from '../testbed/install.js';
+import { operatorRolloutPending } from '../../src/cluster/deploy.js';
+import { OPERATOR_LEASE } from '../testbed/controllers.js';
+import {
+  setOperatorGraceSeconds,
+  setTestbedSettings,
+  tektonConfigReady,
+} from '../testbed/install.js';
 
 let testbed: Testbed;
 let controllers: { stop(): Promise<void> };
@@ -168,7 +174,10 @@ describe('a Subscription, with no further action', () => {
       'operator.tekton.dev/created-by': 'TektonResult',
       'operator.tekton.dev/type': 'result',
     });
-    expect(byName(/^tekton-config-console-plugin-manifests-/)).toHaveLength(1);
+    expect(byName(/^tekton-config-console-plugin-manifests-/)[0]?.metadata.labels).toMatchObject({
+      'operator.tekton.dev/created-by': 'tekton-config-console-plugin-manifests',
+      'operator.tekton.dev/type': 'config',
+    });
 
     const pods = await kube.list<Pod>(`/api/v1/namespaces/${TARGET_NAMESPACE}/pods`);
     const controller = pods.find((p) => p.metadata.name.startsWith('tekton-pipelines-controller-'));
@@ -190,9 +199,13 @@ describe('a Subscription, with no further action', () => {
       name: 'manual-approval',
       image: env.get('IMAGE_MAG_MANUAL_APPROVAL'),
     });
+    // OpenShift 4.20 (the testbed's default) is below 4.22: the PatternFly 5 build.
     const plugin = pods.find((p) => p.metadata.name.startsWith('pipelines-console-plugin-'));
     expect(plugin?.status.containerStatuses[0]?.image).toBe(
-      env.get('IMAGE_PIPELINES_CONSOLE_PLUGIN'),
+      env.get('IMAGE_PIPELINES_CONSOLE_PLUGIN_LEGACY'),
+    );
+    expect(env.get('IMAGE_PIPELINES_CONSOLE_PLUGIN')).not.toBe(
+      env.get('IMAGE_PIPELINES_CONSOLE_PLUGIN_LEGACY'),
     );
   });
 
@@ -228,6 +241,11 @@ describe('a Subscription, with no further action', () => {
 
   it('re-creates a deleted installer set with the current images, after a stale Ready window', async () => {
     await setSettings({ recreateDelayMs: 1500, staleReadyMs: 1000 });
+    // Once the operator's own rollout is over: the pod that leads has the current env.
+    await eventually(
+      async () => expect(await operatorRolloutPending(kube, OPERATOR_NAMESPACE)).toBeUndefined(),
+      30_000,
+    );
     const set = (await kube.list(setsPath)).find((s) =>
       /^pipeline-main-deployment-/.test(s.metadata.name),
     );
@@ -265,6 +283,53 @@ describe('a Subscription, with no further action', () => {
     });
     await setSettings({});
   });
+});
+
+describe('the operator’s own rollout (DOMAIN.md §9.3)', () => {
+  it('reconciles with the env of the pod that holds the lease: a set deleted while the old pod still leads comes back with the old images, and stays so', async () => {
+    // A longer grace period on the operator pod, through the CSV as OLM carries it.
+    await setOperatorGraceSeconds(kube, 12);
+    const leasePath = `/apis/coordination.k8s.io/v1/namespaces/${OPERATOR_NAMESPACE}/leases/${OPERATOR_LEASE}`;
+    const holder = async () =>
+      (await kube.get<{ spec: { holderIdentity: string } }>(leasePath)).spec.holderIdentity;
+    const oldLeader = await holder();
+    const newImage =
+      'image-registry.openshift-image-registry.svc:5000/tekton-upstream/controller@sha256:' +
+      '7'.repeat(64);
+    await setCsvImage('IMAGE_TRIGGERS_TEKTON_TRIGGERS_CONTROLLER', newImage);
+    // The new pod is up; the old one is Terminating and still holds the lease.
+    await eventually(async () => {
+      const pending = await operatorRolloutPending(kube, OPERATOR_NAMESPACE);
+      expect(pending).toContain('still runs');
+    }, 30_000);
+    expect(await holder()).toBe(oldLeader);
+    const set = (await kube.list(setsPath)).find((s) =>
+      /^trigger-main-deployment-/.test(s.metadata.name),
+    );
+    await kube.delete(`${setsPath}/${set?.metadata.name}`);
+    const controllerImage = async () =>
+      (
+        await kube.get<Deployment>(
+          `/apis/apps/v1/namespaces/${TARGET_NAMESPACE}/deployments/tekton-triggers-controller`,
+        )
+      ).spec.template.spec.containers[0]?.image;
+    await eventually(async () => {
+      const again = (await kube.list(setsPath)).find((s) =>
+        /^trigger-main-deployment-/.test(s.metadata.name),
+      );
+      expect(again?.metadata.name).not.toBe(set?.metadata.name);
+      expect(await controllerImage()).toBeDefined();
+    }, 30_000);
+    expect(await controllerImage()).not.toBe(newImage);
+    // The old pod goes, the new one leads, and the set keeps the old images.
+    await eventually(
+      async () => expect(await operatorRolloutPending(kube, OPERATOR_NAMESPACE)).toBeUndefined(),
+      60_000,
+    );
+    await eventually(async () => expect(await holder()).not.toBe(oldLeader), 10_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await controllerImage()).not.toBe(newImage);
+  }, 120_000);
 });
 
 describe('OLM details streamstress relies on', () => {

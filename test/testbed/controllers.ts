@@ -11,6 +11,7 @@ import {
   operatorCsv,
   RELEASE,
   TARGET_NAMESPACE,
+  OPERATOR_NAMESPACE,
 } from './release.js';
 
 /**
@@ -24,7 +25,12 @@ export function startControllers(kube: Kube): { stop(): Promise<void> } {
   const abort = new AbortController();
   // One listener per watch and loop: more than Node's default warning threshold.
   setMaxListeners(64, abort.signal);
-  const operatorState: OperatorState = { deletedAt: new Map(), lastDeletion: 0, wasReady: false };
+  const operatorState: OperatorState = {
+    deletedAt: new Map(),
+    lastDeletion: 0,
+    wasReady: false,
+    openshiftMinor: new Map(),
+  };
   const loops = [
     loop(
       kube,
@@ -38,7 +44,11 @@ export function startControllers(kube: Kube): { stop(): Promise<void> } {
     loop(
       kube,
       abort.signal,
-      ['/apis/operator.tekton.dev/v1alpha1/tektoninstallersets', '/apis/apps/v1/deployments'],
+      [
+        '/apis/operator.tekton.dev/v1alpha1/tektoninstallersets',
+        '/apis/apps/v1/deployments',
+        `/api/v1/namespaces/${OPERATOR_NAMESPACE}/pods`,
+      ],
       () => reconcileOperator(kube, operatorState),
     ),
     loop(kube, abort.signal, ['/apis/imageregistry.operator.openshift.io/v1/configs'], () =>
@@ -146,7 +156,7 @@ async function reconcileOlm(kube: Kube): Promise<void> {
       namespace,
     );
     if (!(await kube.getOrUndefined(`${csvPath}/${CSV_NAME}`))) {
-      const csv = operatorCsv() as KubeObject;
+      const csv = operatorCsv((await settings(kube)).operatorGraceSeconds) as KubeObject;
       csv.metadata.namespace = namespace;
       await kube.create(csvPath, csv);
       await kube.create(
@@ -253,20 +263,82 @@ interface OperatorState {
   deletedAt: Map<string, number>;
   lastDeletion: number;
   wasReady: boolean;
+  /** The UID of the operator pod that holds the leader lease. */
+  leader?: string;
+  /** The OpenShift minor version each operator process read at its start, by pod UID. */
+  openshiftMinor: Map<string, number>;
 }
 
 const FINALIZER = 'tektoninstallersets.operator.tekton.dev';
 const SET_LABEL = 'operator.tekton.dev/installer-set';
+/** Where the console plugin's set keeps the hash of what it installed (images included). */
+const IMAGES_HASH = 'operator.tekton.dev/hash';
+
+type Pod = KubeObject & {
+  spec: { containers: Container[] };
+  status?: { phase?: string };
+};
+
+export const OPERATOR_LEASE = 'tekton-operator-controller-config-leader-election';
+
+/**
+ * The operator process that reconciles: a pod of the operator Deployment holding the leader
+ * lease. The holder keeps it while its pod runs — a pod being deleted runs, and leads, until
+ * its termination grace period ends (the node agent) — so after an env change the old pod goes
+ * on reconciling with the old env for that long (DOMAIN.md §9.3). A new holder is elected only
+ * when the old one is gone.
+ */
+async function operatorLeader(kube: Kube, state: OperatorState): Promise<Pod | undefined> {
+  const pods = (
+    await kube.list<Pod>(
+      `/api/v1/namespaces/${OPERATOR_NAMESPACE}/pods`,
+      `name=${OPERATOR_DEPLOYMENT}`,
+    )
+  ).filter((p) => p.status?.phase === 'Running');
+  let leader = pods.find((p) => p.metadata.uid === state.leader);
+  if (!leader) {
+    leader = pods
+      .filter((p) => !p.metadata.deletionTimestamp)
+      .sort((a, b) =>
+        (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''),
+      )[0];
+    if (!leader) return undefined;
+    state.leader = leader.metadata.uid;
+  }
+  const leasePath = `/apis/coordination.k8s.io/v1/namespaces/${OPERATOR_NAMESPACE}/leases/${OPERATOR_LEASE}`;
+  const lease = await kube.getOrUndefined<{ spec?: { holderIdentity?: string } }>(leasePath);
+  const spec = { holderIdentity: leader.metadata.name, leaseDurationSeconds: 60 };
+  if (!lease)
+    await kube.create(`/apis/coordination.k8s.io/v1/namespaces/${OPERATOR_NAMESPACE}/leases`, {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: OPERATOR_LEASE, namespace: OPERATOR_NAMESPACE },
+      spec,
+    });
+  else if (lease.spec?.holderIdentity !== leader.metadata.name)
+    await kube.mergePatch(leasePath, { spec });
+  return leader;
+}
+
+/** The cluster's OpenShift minor version, as the operator reads it from ClusterVersion. */
+async function openshiftMinor(kube: Kube): Promise<number> {
+  const version = await kube.getOrUndefined<{ status?: { desired?: { version?: string } } }>(
+    '/apis/config.openshift.io/v1/clusterversions/version',
+  );
+  return Number(/^4\.(\d+)/.exec(version?.status?.desired?.version ?? '')?.[1] ?? 20);
+}
 
 async function reconcileOperator(kube: Kube, state: OperatorState): Promise<void> {
-  const operator = (await kube.list<Deployment>('/apis/apps/v1/deployments')).find(
-    (d) => d.metadata.name === OPERATOR_DEPLOYMENT,
-  );
-  const lifecycle = operator?.spec.template.spec.containers.find(
-    (c) => c.name === OPERATOR_CONTAINER,
-  );
-  if (!operator || !lifecycle) return;
+  const leader = await operatorLeader(kube, state);
+  const lifecycle = leader?.spec.containers.find((c) => c.name === OPERATOR_CONTAINER);
+  if (!leader || !lifecycle) return;
   const env = new Map((lifecycle.env ?? []).map((e) => [e.name, e.value ?? '']));
+  // The console plugin's variable is chosen once per operator process (updateOnce).
+  let minor = state.openshiftMinor.get(leader.metadata.uid ?? '');
+  if (minor === undefined) {
+    minor = await openshiftMinor(kube);
+    state.openshiftMinor.set(leader.metadata.uid ?? '', minor);
+  }
   const { recreateDelayMs, staleReadyMs } = await settings(kube);
   const configPath = resourcePath(
     'operator.tekton.dev',
@@ -334,7 +406,31 @@ async function reconcileOperator(kube: Kube, state: OperatorState): Promise<void
         state.deletedAt.set(definition.prefix, now);
         state.lastDeletion = now;
       }
+      const workloads = definition.workloads ? component.workloads : [];
+      const desired = workloads.map((workload) => ({
+        workload,
+        containers: workload.containers.map((c) => ({
+          name: c.name,
+          image:
+            env.get(imageVariable(component.prefix, c.name, undefined, minor)) ?? 'missing-image',
+          args: (c.imageFlags ?? []).flatMap((flag) => [
+            flag,
+            env.get(imageVariable(component.prefix, c.name, flag)) ?? 'missing-image',
+          ]),
+        })),
+      }));
+      const imagesHash = hash(desired.map((d) => d.containers));
       const live = matching.find((s) => !s.metadata.deletionTimestamp);
+      if (
+        live &&
+        definition.recreateOnImageChange &&
+        live.metadata.annotations?.[IMAGES_HASH] !== imagesHash
+      ) {
+        // The console plugin's reconciler replaces its own set when its manifests' hash changes.
+        await kube.delete(`${setsPath}/${live.metadata.name}`);
+        complete = false;
+        continue;
+      }
       if (live) {
         if (definition.workloads) {
           for (const workload of component.workloads) {
@@ -352,7 +448,6 @@ async function reconcileOperator(kube: Kube, state: OperatorState): Promise<void
       complete = false;
       if (now - (state.deletedAt.get(definition.prefix) ?? 0) < recreateDelayMs) continue;
       const name = `${definition.prefix}${suffix()}`;
-      const workloads = definition.workloads ? component.workloads : [];
       await kube.create(setsPath, {
         apiVersion: 'operator.tekton.dev/v1alpha1',
         kind: 'TektonInstallerSet',
@@ -360,22 +455,17 @@ async function reconcileOperator(kube: Kube, state: OperatorState): Promise<void
           name,
           finalizers: [FINALIZER],
           labels: {
-            'operator.tekton.dev/created-by': component.owner,
+            'operator.tekton.dev/created-by': definition.createdBy ?? component.owner,
             'operator.tekton.dev/type': definition.type,
             'operator.tekton.dev/release-version': OPERATOR_VERSION,
           },
+          ...(definition.recreateOnImageChange
+            ? { annotations: { [IMAGES_HASH]: imagesHash } }
+            : {}),
         },
         spec: { deployments: workloads.map((w) => w.deployment) },
       });
-      for (const workload of workloads) {
-        const containers = workload.containers.map((c) => ({
-          name: c.name,
-          image: env.get(imageVariable(component.prefix, c.name)) ?? 'missing-image',
-          args: (c.imageFlags ?? []).flatMap((flag) => [
-            flag,
-            env.get(imageVariable(component.prefix, c.name, flag)) ?? 'missing-image',
-          ]),
-        }));
+      for (const { workload, containers } of desired) {
         const labels = { app: workload.deployment };
         await kube.delete(
           resourcePath('apps', 'v1', 'deployments', TARGET_NAMESPACE, workload.deployment),

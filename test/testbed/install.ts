@@ -1,7 +1,13 @@
 import { eventually } from '../helpers/eventually.js';
 import { resourcePath, type Kube, type KubeObject } from './kube.js';
-import { DEFAULT_SETTINGS, SETTINGS, settingsData, type TestbedSettings } from './objects.js';
-import { OPERATOR_NAMESPACE } from './release.js';
+import {
+  DEFAULT_SETTINGS,
+  fullVersion,
+  SETTINGS,
+  settingsData,
+  type TestbedSettings,
+} from './objects.js';
+import { CSV_PATH, OPERATOR_DEPLOYMENT, OPERATOR_NAMESPACE } from './release.js';
 
 /** Whether TektonConfig `config` says Ready=True. */
 export async function tektonConfigReady(kube: Kube): Promise<boolean> {
@@ -36,5 +42,44 @@ export async function setTestbedSettings(
 ): Promise<void> {
   await kube.mergePatch(`/api/v1/namespaces/${SETTINGS.namespace}/configmaps/${SETTINGS.name}`, {
     data: settingsData({ ...DEFAULT_SETTINGS, ...change }),
+  });
+}
+
+/**
+ * Sets the operator pod's termination grace period in the CSV, as an operator build with a
+ * slower shutdown would have it; OLM carries it to the Deployment, which rolls a new pod.
+ */
+export async function setOperatorGraceSeconds(kube: Kube, seconds: number): Promise<void> {
+  await patchOperatorGraceSeconds(kube, seconds);
+  // Done when only pods with the new grace period are left.
+  await eventually(async () => {
+    const pods = await kube.list<KubeObject & { spec: { terminationGracePeriodSeconds?: number } }>(
+      `/api/v1/namespaces/${OPERATOR_NAMESPACE}/pods`,
+      `name=${OPERATOR_DEPLOYMENT}`,
+    );
+    if (pods.length === 0 || pods.some((p) => p.spec.terminationGracePeriodSeconds !== seconds))
+      throw new Error(`operator pods still without a ${seconds} s grace period`);
+  }, 120_000);
+}
+
+async function patchOperatorGraceSeconds(kube: Kube, seconds: number): Promise<void> {
+  const csv = await kube.get<{
+    spec: { install: { spec: { deployments: { name: string }[] } } };
+  }>(CSV_PATH);
+  const d = csv.spec.install.spec.deployments.findIndex((x) => x.name === OPERATOR_DEPLOYMENT);
+  await kube.jsonPatch(CSV_PATH, [
+    {
+      op: 'add',
+      path: `/spec/install/spec/deployments/${d}/spec/template/spec/terminationGracePeriodSeconds`,
+      value: seconds,
+    },
+  ]);
+}
+
+/** Sets the OpenShift version ClusterVersion reports (operator processes read it when they start). */
+export async function setOpenShiftVersion(kube: Kube, version: string): Promise<void> {
+  const full = fullVersion(version);
+  await kube.mergePatch('/apis/config.openshift.io/v1/clusterversions/version/status', {
+    status: { desired: { version: full }, history: [{ state: 'Completed', version: full }] },
   });
 }

@@ -11,16 +11,34 @@ export interface TestbedSettings {
   recreateDelayMs: number;
   /** How long TektonConfig still says Ready=True after an installer set was deleted. */
   staleReadyMs: number;
+  /**
+   * The operator pod's termination grace period, put into its Deployment when OLM installs the
+   * CSV: how long an old operator pod keeps running, and leading, after a new one replaced it.
+   * A real CSV leaves it at Kubernetes' 30 s default; the testbed shortens it to keep tests quick.
+   */
+  operatorGraceSeconds: number;
 }
 
 export const DEFAULT_SETTINGS: TestbedSettings = {
   propagateCsvEnv: true,
   recreateDelayMs: 500,
   staleReadyMs: 1000,
+  operatorGraceSeconds: 3,
 };
 
+/** What a testbed starts with; each has a default. */
+export interface ClusterOptions {
+  /** The OpenShift version ClusterVersion reports: `X.Y` or `X.Y.Z` (default 4.20.0). */
+  openshiftVersion?: string;
+  operatorGraceSeconds?: number;
+}
+
+export const DEFAULT_OPENSHIFT_VERSION = '4.20.0';
+
 /** What an OpenShift cluster has before streamstress touches it, with the limited user's rights. */
-export function baseObjects(): [string, object][] {
+export function baseObjects(options: ClusterOptions = {}): [string, object][] {
+  const version = fullVersion(options.openshiftVersion ?? DEFAULT_OPENSHIFT_VERSION);
+  const minor = version.split('.').slice(0, 2).join('.');
   const namespace = (name: string): [string, object] => [
     '/api/v1/namespaces',
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
@@ -57,10 +75,10 @@ export function baseObjects(): [string, object][] {
         apiVersion: 'config.openshift.io/v1',
         kind: 'ClusterVersion',
         metadata: { name: 'version' },
-        spec: { channel: 'stable-4.18' },
+        spec: { channel: `stable-${minor}` },
         status: {
-          desired: { version: '4.18.3' },
-          history: [{ state: 'Completed', version: '4.18.3' }],
+          desired: { version },
+          history: [{ state: 'Completed', version }],
         },
       },
     ],
@@ -70,7 +88,12 @@ export function baseObjects(): [string, object][] {
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: { name: SETTINGS.name, namespace: SETTINGS.namespace },
-        data: settingsData(DEFAULT_SETTINGS),
+        data: settingsData({
+          ...DEFAULT_SETTINGS,
+          ...(options.operatorGraceSeconds === undefined
+            ? {}
+            : { operatorGraceSeconds: options.operatorGraceSeconds }),
+        }),
       },
     ],
     // The limited user may read pipelines objects and nothing more.
@@ -112,6 +135,7 @@ export function settingsData(settings: TestbedSettings): Record<string, string> 
     propagateCsvEnv: String(settings.propagateCsvEnv),
     recreateDelayMs: String(settings.recreateDelayMs),
     staleReadyMs: String(settings.staleReadyMs),
+    operatorGraceSeconds: String(settings.operatorGraceSeconds),
   };
 }
 
@@ -120,5 +144,15 @@ export function parseSettings(data: Record<string, string> | undefined): Testbed
     propagateCsvEnv: (data?.propagateCsvEnv ?? 'true') !== 'false',
     recreateDelayMs: Number(data?.recreateDelayMs ?? DEFAULT_SETTINGS.recreateDelayMs),
     staleReadyMs: Number(data?.staleReadyMs ?? DEFAULT_SETTINGS.staleReadyMs),
+    operatorGraceSeconds: Number(
+      data?.operatorGraceSeconds ?? DEFAULT_SETTINGS.operatorGraceSeconds,
+    ),
   };
+}
+
+/** `4.22` → `4.22.0`; anything not X.Y or X.Y.Z is refused. */
+export function fullVersion(version: string): string {
+  if (!/^\d+\.\d+(\.\d+)?$/.test(version))
+    throw new Error(`OpenShift version ${version} is not X.Y or X.Y.Z (for example 4.20)`);
+  return version.split('.').length === 2 ? `${version}.0` : version;
 }

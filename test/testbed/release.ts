@@ -22,8 +22,18 @@ export interface ComponentRelease {
     | 'ManualApprovalGate'
     | 'TektonConfig';
   prefix: string;
-  /** Installer sets: name prefix (a random suffix follows), type label, and whether the workloads live in it. */
-  sets: { prefix: string; type: string; workloads: boolean }[];
+  /**
+   * Installer sets: name prefix (a random suffix follows), type label, whether the workloads
+   * live in it, the created-by label when it is not the owner's kind, and whether the operator
+   * re-creates the set itself when its images change.
+   */
+  sets: {
+    prefix: string;
+    type: string;
+    workloads: boolean;
+    createdBy?: string;
+    recreateOnImageChange?: boolean;
+  }[];
   workloads: Workload[];
 }
 
@@ -138,10 +148,15 @@ export const RELEASE: ComponentRelease[] = [
     owner: 'TektonConfig',
     prefix: 'IMAGE_PIPELINES_',
     sets: [
+      // upstream/pkg/reconciler/openshift/tektonconfig/console_plugin_reconciler.go: its own
+      // labels, and a hash of the transformed manifests (images included) that makes it
+      // re-create its set when the images change, with no deletion from outside.
       {
         prefix: 'tekton-config-console-plugin-manifests-',
-        type: 'console-plugin',
+        type: 'config',
+        createdBy: 'tekton-config-console-plugin-manifests',
         workloads: true,
+        recreateOnImageChange: true,
       },
     ],
     workloads: [
@@ -153,10 +168,25 @@ export const RELEASE: ComponentRelease[] = [
   },
 ];
 
-/** The real naming rule: the variable the operator reads for a container or a controller flag. */
-export function imageVariable(prefix: string, container: string, flag?: string): string {
+export const CONSOLE_PLUGIN_CONTAINER = 'pipelines-console-plugin';
+
+/**
+ * The real naming rule: the variable the operator reads for a container or a controller flag.
+ * The console plugin's depends on the cluster: below OpenShift 4.22 the operator serves the
+ * PatternFly 5 build from IMAGE_PIPELINES_CONSOLE_PLUGIN_LEGACY
+ * (upstream/pkg/reconciler/openshift/tektonconfig/console_plugin_reconciler.go, updateOnce).
+ */
+export function imageVariable(
+  prefix: string,
+  container: string,
+  flag?: string,
+  openshiftMinor = 20,
+): string {
   if (flag) return `${prefix}ARG__${flag.replace(/^-+/, '').toUpperCase().replace(/-/g, '_')}`;
-  if (container === 'pipelines-console-plugin') return 'IMAGE_PIPELINES_CONSOLE_PLUGIN';
+  if (container === CONSOLE_PLUGIN_CONTAINER)
+    return openshiftMinor < 22
+      ? 'IMAGE_PIPELINES_CONSOLE_PLUGIN_LEGACY'
+      : 'IMAGE_PIPELINES_CONSOLE_PLUGIN';
   return `${prefix}${container.toUpperCase().replace(/-/g, '_')}`;
 }
 
@@ -181,6 +211,8 @@ export function shippedImageEnv(): { name: string; value: string }[] {
     }
   }
   for (const extra of [
+    'IMAGE_PIPELINES_CONSOLE_PLUGIN',
+    'IMAGE_PIPELINES_CONSOLE_PLUGIN_LEGACY',
     'IMAGE_PIPELINES_ARG__GIT_IMAGE',
     'IMAGE_PIPELINES_PROXY',
     'IMAGE_PAC_PAC_CONTROLLER',
@@ -191,7 +223,8 @@ export function shippedImageEnv(): { name: string; value: string }[] {
   return [...names].sort().map((name) => ({ name, value: shippedImage(name) }));
 }
 
-export function operatorCsv(): object {
+/** The CSV; `graceSeconds` is the testbed's knob for how long an old operator pod keeps running. */
+export function operatorCsv(graceSeconds?: number): object {
   return {
     apiVersion: 'operators.coreos.com/v1alpha1',
     kind: 'ClusterServiceVersion',
@@ -215,6 +248,9 @@ export function operatorCsv(): object {
                 template: {
                   metadata: { labels: { name: OPERATOR_DEPLOYMENT, app: OPERATOR_DEPLOYMENT } },
                   spec: {
+                    ...(graceSeconds === undefined
+                      ? {}
+                      : { terminationGracePeriodSeconds: graceSeconds }),
                     containers: [
                       {
                         name: OPERATOR_CONTAINER,

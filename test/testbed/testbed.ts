@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { customResourceDefinitions } from './crds.js';
 import { Kube, KubeError, resourcePath } from './kube.js';
 import { NODE_NAME } from './node-agent.js';
-import { baseObjects } from './objects.js';
+import { baseObjects, type ClusterOptions } from './objects.js';
 
 const run = promisify(execFile);
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -193,7 +193,7 @@ export async function stopProcesses(pids: readonly number[]): Promise<void> {
   }
 }
 
-export interface TestbedOptions {
+export interface TestbedOptions extends ClusterOptions {
   /** Where its files go; a new temporary directory by default. */
   dir?: string;
 }
@@ -314,7 +314,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     const limitedKubeconfig = writeKubeconfig('limited.kubeconfig', 'limited', limitedToken);
     start('node-agent', process.execPath, ['--import', 'tsx', NODE_AGENT_MAIN, dir]);
     await installKinds(admin);
-    for (const [path, object] of baseObjects()) await createIfMissing(admin, path, object);
+    for (const [path, object] of baseObjects(options)) await createIfMissing(admin, path, object);
     await waitNodeReady(admin, dir);
     writeFileSync(
       file('testbed.json'),
