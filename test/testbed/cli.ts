@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { fullVersion, type ClusterOptions } from './objects.js';
 import { isAlive, startTestbed, stopProcesses } from './testbed.js';
 
 const DIR = join(tmpdir(), 'streamstress-testbed');
@@ -24,7 +26,7 @@ function running(): State | undefined {
   return state.pids.every(isAlive) ? state : undefined;
 }
 
-async function up(): Promise<void> {
+async function up(options: ClusterOptions): Promise<void> {
   const current = running();
   if (current) {
     console.log(`The testbed is already running at ${current.server}.`);
@@ -33,7 +35,7 @@ async function up(): Promise<void> {
   }
   await down(true);
   const started = Date.now();
-  const testbed = await startTestbed({ dir: DIR });
+  const testbed = await startTestbed({ dir: DIR, ...options });
   const out = openSync(join(DIR, 'controllers.log'), 'a');
   const controllers = spawn(
     process.execPath,
@@ -67,10 +69,39 @@ async function down(quiet = false): Promise<void> {
   rmSync(DIR, { recursive: true, force: true });
 }
 
-const command = process.argv[2];
-if (command === 'up') await up();
-else if (command === 'down') await down();
-else {
-  console.error('usage: testbed (up|down)');
+const USAGE =
+  'usage: testbed up [--openshift-version X.Y] [--operator-grace-seconds N] | testbed down';
+
+/** `--openshift-version X.Y` and `--operator-grace-seconds N`; anything else is refused. */
+function parseUpOptions(args: string[]): ClusterOptions {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'openshift-version': { type: 'string' },
+      'operator-grace-seconds': { type: 'string' },
+    },
+  });
+  const options: ClusterOptions = {};
+  if (values['openshift-version'] !== undefined) {
+    fullVersion(values['openshift-version']);
+    options.openshiftVersion = values['openshift-version'];
+  }
+  const grace = values['operator-grace-seconds'];
+  if (grace !== undefined) {
+    if (!/^\d+$/.test(grace))
+      throw new Error(`--operator-grace-seconds ${grace} is not a whole number of seconds`);
+    options.operatorGraceSeconds = Number(grace);
+  }
+  return options;
+}
+
+const [command, ...rest] = process.argv.slice(2);
+try {
+  if (command === 'up') await up(parseUpOptions(rest));
+  else if (command === 'down' && rest.length === 0) await down();
+  else throw new Error(USAGE);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  if (command === 'up' || command === 'down') console.error(USAGE);
   process.exitCode = 2;
 }

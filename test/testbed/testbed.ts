@@ -9,7 +9,12 @@ import { promisify } from 'node:util';
 import { customResourceDefinitions } from './crds.js';
 import { Kube, KubeError, resourcePath } from './kube.js';
 import { NODE_NAME } from './node-agent.js';
-import { baseObjects, type ClusterOptions } from './objects.js';
+import {
+  baseObjects,
+  DEFAULT_OPENSHIFT_VERSION,
+  fullVersion,
+  type ClusterOptions,
+} from './objects.js';
 
 const run = promisify(execFile);
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -205,6 +210,7 @@ export interface TestbedOptions extends ClusterOptions {
  * writes an admin and a limited kubeconfig. Returns once the node is Ready.
  */
 export async function startTestbed(options: TestbedOptions = {}): Promise<Testbed> {
+  fullVersion(options.openshiftVersion ?? DEFAULT_OPENSHIFT_VERSION);
   const bin = await kubernetesBinaries();
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'streamstress-testbed-'));
   mkdirSync(dir, { recursive: true });
