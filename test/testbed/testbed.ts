@@ -69,64 +69,42 @@ async function makeCertificates(dir: string): Promise<void> {
     '-subj',
     '/CN=streamstress-testbed-ca',
   ]);
-  await run('openssl', [
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    p('server.key'),
-    '-out',
-    p('server.csr'),
-    '-subj',
-    '/CN=127.0.0.1',
-  ]);
-  writeFileSync(p('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  await run('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    p('server.csr'),
-    '-CA',
-    p('ca.crt'),
-    '-CAkey',
-    p('ca.key'),
-    '-CAcreateserial',
-    '-out',
-    p('server.crt'),
-    '-days',
-    '30',
-    '-extfile',
-    p('san.ext'),
-  ]);
+  /** A key and a certificate signed by the testbed CA. */
+  const signed = async (name: string, subject: string, extensions?: string) => {
+    await run('openssl', [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      p(`${name}.key`),
+      '-out',
+      p(`${name}.csr`),
+      '-subj',
+      subject,
+    ]);
+    if (extensions) writeFileSync(p(`${name}.ext`), extensions);
+    await run('openssl', [
+      'x509',
+      '-req',
+      '-in',
+      p(`${name}.csr`),
+      '-CA',
+      p('ca.crt'),
+      '-CAkey',
+      p('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      p(`${name}.crt`),
+      '-days',
+      '30',
+      ...(extensions ? ['-extfile', p(`${name}.ext`)] : []),
+    ]);
+  };
+  // Served by the API server and the node agent.
+  await signed('server', '/CN=127.0.0.1', 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   // The API server's client certificate for the node agent's log endpoint (the kubelet API).
-  await run('openssl', [
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    p('kubelet-client.key'),
-    '-out',
-    p('kubelet-client.csr'),
-    '-subj',
-    '/O=system:masters/CN=kube-apiserver-kubelet-client',
-  ]);
-  await run('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    p('kubelet-client.csr'),
-    '-CA',
-    p('ca.crt'),
-    '-CAkey',
-    p('ca.key'),
-    '-CAcreateserial',
-    '-out',
-    p('kubelet-client.crt'),
-    '-days',
-    '30',
-  ]);
+  await signed('kubelet-client', '/O=system:masters/CN=kube-apiserver-kubelet-client');
   await run('openssl', ['genrsa', '-out', p('sa.key'), '2048']);
 }
 
