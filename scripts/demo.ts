@@ -28,7 +28,7 @@ const OUT = join(ROOT, 'demo-output');
 const serve = !process.argv.includes('--no-serve') && process.stdin.isTTY && !process.env.CI;
 const say = (text: string) => console.log(`\n== ${text}`);
 
-// Debian packages the rehearsal needs besides those build-apiserver.sh installs itself.
+// Debian packages the rehearsal needs besides those build-kubernetes.sh and install-go-tools.sh install themselves.
 const PROGRAMS: Record<string, string> = {
   git: 'git',
   'docker-registry': 'docker-registry',
@@ -133,7 +133,9 @@ async function main(): Promise<number> {
   mkdirSync(OUT, { recursive: true });
   work = tempDir('demo');
 
-  say('starting the testbed (the first start builds the API server once, about 7 minutes)');
+  say(
+    'starting the testbed (the first start on a machine builds Kubernetes once, about 10 minutes)',
+  );
   const started = Date.now();
   testbed = await startTestbed();
   controllers = startControllers(testbed.admin);
