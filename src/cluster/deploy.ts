@@ -29,7 +29,11 @@ export const DeploymentRecordSchema = z.object({
     ),
   fallback: z.string().optional().describe('Why the Deployment was patched directly.'),
   changes: z.array(z.object({ env: z.string(), from: z.string().optional(), to: z.string() })),
-  installerSets: z.object({ deleted: z.array(z.string()), created: z.array(z.string()) }),
+  installerSets: z
+    .object({ deleted: z.array(z.string()), created: z.array(z.string()) })
+    .describe(
+      'The sets that really disappeared (those deploy deleted and any the operator deleted with them) and those that replaced them.',
+    ),
   reconcileSeconds: z.number(),
   verified: z.array(
     z.object({
@@ -227,10 +231,12 @@ async function apply(
         hint: 'No installer set was deleted. The originals are recorded on the operator: streamstress restore puts them back.',
       },
     );
+  const setsBefore = await liveSets(kube, options.registry, components);
   const deleted = await recycleInstallerSets(kube, options.registry, components);
   progress(`deleted installer sets ${deleted.join(', ') || '(none)'}`);
   const reconcileStart = Date.now();
   const outcome = await waitForRollout(kube, {
+    before: setsBefore,
     deleted,
     components,
     registry: options.registry,
@@ -252,7 +258,7 @@ async function apply(
     patched,
     ...(fallback ? { fallback } : {}),
     changes,
-    installerSets: { deleted, created: outcome.created },
+    installerSets: { deleted: outcome.gone, created: outcome.created },
     reconcileSeconds: Math.round((outcome.finishedAt - reconcileStart) / 10) / 100,
     verified: outcome.verified,
   };
@@ -284,6 +290,19 @@ function setRules(
 }
 
 const SETS = resourcePath('operator.tekton.dev', 'v1alpha1', 'tektoninstallersets');
+
+/** The names of the components' installer sets that are not being deleted, protected ones included. */
+async function liveSets(
+  kube: KubeClient,
+  registry: ComponentRegistry,
+  components: string[],
+): Promise<string[]> {
+  const names = new Set<string>();
+  for (const selector of setRules(registry, components).selectors)
+    for (const set of await kube.list(SETS, selector))
+      if (!set.metadata.deletionTimestamp) names.add(set.metadata.name);
+  return [...names].sort();
+}
 
 async function recycleInstallerSets(
   kube: KubeClient,
@@ -373,6 +392,7 @@ async function waitFor(
 }
 
 interface Rollout {
+  gone: string[];
   created: string[];
   verified: DeploymentRecord['verified'];
   finishedAt: number;
@@ -387,6 +407,8 @@ interface Rollout {
 async function waitForRollout(
   kube: KubeClient,
   options: {
+    /** The live sets of the components before any was deleted, protected ones included. */
+    before: string[];
     deleted: string[];
     components: string[];
     registry: ComponentRegistry;
@@ -396,25 +418,20 @@ async function waitForRollout(
     progress: (m: string) => void;
   },
 ): Promise<Rollout> {
-  const { selectors, protect } = setRules(options.registry, options.components);
   let pending: string[] = ['nothing checked yet'];
   let lastReported = '';
   let outcome: Rollout | undefined;
   const check = async (): Promise<boolean> => {
     const missing: string[] = [];
-    const created: string[] = [];
-    for (const selector of selectors) {
-      const sets = (await kube.list(SETS, selector)).filter(
-        (s) => !protect.some((p) => p.test(s.metadata.name)) && !s.metadata.deletionTimestamp,
-      );
-      created.push(
-        ...sets
-          .filter((s) => !options.deleted.includes(s.metadata.name))
-          .map((s) => s.metadata.name),
-      );
-    }
-    if (created.length < options.deleted.length)
-      missing.push(`installer sets re-created: ${created.length} of ${options.deleted.length}`);
+    // What really went and came, which is more than what deploy deleted: the operator deletes
+    // a component's other main set too when one is missing (DOMAIN.md §9.2).
+    const now = await liveSets(kube, options.registry, options.components);
+    const gone = options.before.filter((name) => !now.includes(name));
+    const created = now.filter((name) => !options.before.includes(name));
+    const notGone = options.deleted.filter((name) => now.includes(name));
+    if (notGone.length > 0) missing.push(`installer set ${notGone[0]} is not gone yet`);
+    if (created.length < gone.length)
+      missing.push(`installer sets re-created: ${created.length} of ${gone.length}`);
     const config = await kube.getOrUndefined<
       KubeObject & {
         status?: { conditions?: { type: string; status: string; message?: string }[] };
@@ -444,7 +461,7 @@ async function waitForRollout(
       missing.length === 0 ? 'all checks hold' : `waiting for ${missing.length}: ${missing[0]}`;
     if (summary !== lastReported) options.progress(summary);
     lastReported = summary;
-    if (missing.length === 0) outcome = { created, verified, finishedAt: Date.now() };
+    if (missing.length === 0) outcome = { gone, created, verified, finishedAt: Date.now() };
     return missing.length === 0;
   };
   const watches = [

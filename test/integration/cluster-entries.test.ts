@@ -77,7 +77,7 @@ describe('streamstress setup, deploy and restore, as the CLI bundle', () => {
       );
       expect(deploy.code).toBe(0);
       expect(deploy.stdout).toMatch(
-        /^Deployed 4 IMAGE_\* values through csv; installer sets re-created: trigger-main-deployment-[a-z0-9]{5}; 4 images verified running/,
+        /^Deployed 4 IMAGE_\* values through csv; installer sets re-created: trigger-main-deployment-[a-z0-9]{5}, trigger-main-static-[a-z0-9]{5}; 4 images verified running/,
       );
       expect(deploy.stderr).toMatch(/\d\d:\d\d:\d\d patched 4 IMAGE_\* values in CSV/);
       const record = DeploymentRecordSchema.parse(

@@ -389,6 +389,28 @@ async function reconcileOperator(kube: Kube, state: OperatorState): Promise<void
         });
       }
     }
+    // upstream/pkg/reconciler/kubernetes/tektoninstallerset/client/check.go: a component's
+    // main sets must be exactly two (static + deployment); any other count is ErrInvalidState,
+    // on which cleanup.go deletes them all, static first, and create.go makes both again.
+    const mainCount = component.sets.filter((d) => d.type === 'main').length;
+    if (mainCount > 0) {
+      const mains = sets.filter(
+        (s) =>
+          !s.metadata.deletionTimestamp &&
+          s.metadata.labels?.['operator.tekton.dev/created-by'] === component.owner &&
+          s.metadata.labels?.['operator.tekton.dev/type'] === 'main',
+      );
+      if (mains.length > 0 && mains.length !== mainCount) {
+        const staticFirst = [...mains].sort(
+          (a, b) =>
+            Number(!a.metadata.name.includes('-main-static-')) -
+            Number(!b.metadata.name.includes('-main-static-')),
+        );
+        for (const set of staticFirst) await kube.delete(`${setsPath}/${set.metadata.name}`);
+        complete = false;
+        continue;
+      }
+    }
     for (const definition of component.sets) {
       const pattern = new RegExp(`^${definition.prefix}[a-z0-9]{5}$`);
       const matching = sets.filter(

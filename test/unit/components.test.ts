@@ -186,6 +186,30 @@ describe('components file validation', () => {
       /^schema-version: must be 1/,
     ],
     [
+      'a legacy-env without the version it applies below',
+      VALID.replace(
+        'container = "controller" }',
+        'container = "controller", legacy-env = "IMAGE_DEMO_OLD" }',
+      ),
+      /^components\.demo\.images\[0\]\.legacy-env: legacy-env and legacy-below-openshift go together/,
+    ],
+    [
+      'a legacy-below-openshift that is no X.Y version',
+      VALID.replace(
+        'container = "controller" }',
+        'container = "controller", legacy-env = "IMAGE_DEMO_OLD", legacy-below-openshift = "4.x" }',
+      ),
+      /legacy-below-openshift: must be an OpenShift version X\.Y/,
+    ],
+    [
+      'a legacy-env that another image uses',
+      VALID.replace(
+        'container = "controller" }',
+        'container = "controller", legacy-env = "IMAGE_DEMO_CONTROLLER", legacy-below-openshift = "4.22" }',
+      ),
+      /legacy-env: IMAGE_DEMO_CONTROLLER is already used by components\.demo\.images\[0\]\.env/,
+    ],
+    [
       'an unknown key',
       VALID.replace('build = "ko"', 'build = "ko"\nbuidl = "ko"'),
       /^components\.demo: unknown key buidl/,
@@ -303,7 +327,7 @@ installer-sets = { recycle = ["a=b"] }
 images = [{ import-path = "./cmd/x", env = "IMAGE_DEMO_CONTROLLER", container = "x" }]
 `;
     expect(problemsOf(twice)).toEqual([
-      'components.other.images[0].env: IMAGE_DEMO_CONTROLLER is already used by components.demo.images[0]',
+      'components.other.images[0].env: IMAGE_DEMO_CONTROLLER is already used by components.demo.images[0].env',
     ]);
   });
 
