@@ -11,7 +11,7 @@ export const RUNNER_CONNECTION_TIMEOUT_MS = 300_000;
 
 /**
  * The tag expression: the user's, or `e2e` without the scenarios the cluster's OpenShift
- * version skips (`skip-4.18`) and those still to do.
+ * version skips (`skip-4.20`) and those still to do.
  */
 export function tagExpression(
   userTags: string | undefined,

@@ -25,7 +25,7 @@ Tags: e2e
 * Fail with "expected Cancelled, got Running"
 
 ## Not on this OpenShift
-Tags: skip-4.18
+Tags: skip-4.20
 * Pass
 
 ## Unfinished
@@ -545,9 +545,9 @@ describe('streamstress test on the testbed', () => {
       const results = ResultsSchema.parse(
         JSON.parse(readFileSync(join(out, 'results', 'results.json'), 'utf8')),
       );
-      // The testbed runs OpenShift 4.18.3.
-      expect(results.releaseTests?.tags).toBe('e2e & !(skip-4.18 | to-do)');
-      expect(results.run.cluster?.version).toBe('4.18.3');
+      // The testbed runs OpenShift 4.20.0 (its default).
+      expect(results.releaseTests?.tags).toBe('e2e & !(skip-4.20 | to-do)');
+      expect(results.run.cluster?.version).toBe('4.20.0');
       expect(outcomes(results)).toEqual([
         'Pipelines / Run a pipeline: passed',
         'Pipelines / Cancel a pipeline: failed',
