@@ -1,7 +1,7 @@
 import { KubeError, resourcePath, type KubeClient } from '../adapters/kube.js';
 import { programVersion, type RunProgram } from '../adapters/exec.js';
 import { findContainerTool } from '../build/container.js';
-import { OPERATOR, type Csv } from './operator.js';
+import { OPERATOR, registryOverrideWarning, type Csv } from './operator.js';
 
 export interface CheckLine {
   status: 'ok' | 'missing' | 'auto-fixable' | 'warning';
@@ -208,6 +208,9 @@ export async function checkPrerequisites(options: {
           hard: true,
         },
   );
+  const override = csv ? registryOverrideWarning(csv) : undefined;
+  if (override)
+    lines.push({ status: 'warning', what: 'registry override', detail: override, hard: false });
   const route = await kube
     .getOrUndefined<{ spec?: { host?: string } }>(
       resourcePath(

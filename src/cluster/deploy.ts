@@ -12,6 +12,7 @@ import {
   OPERATOR,
   patchEnv,
   permissionAware,
+  registryOverrideWarning,
   type EnvTarget,
   type PodTemplateOwner,
 } from './operator.js';
@@ -161,6 +162,8 @@ async function apply(
   const targetNamespace = options.targetNamespace ?? 'openshift-pipelines';
   const strategy = options.strategy ?? 'auto';
   const csv = await findCsv(kube, operatorNamespace);
+  const override = registryOverrideWarning(csv);
+  if (override) progress(`warning: ${override}`);
   const patched: ('csv' | 'deployment')[] = [];
   let fallback: string | undefined;
   let changes: DeploymentRecord['changes'] = [];

@@ -63,6 +63,21 @@ export async function findCsv(kube: KubeClient, namespace: string): Promise<Csv>
   return csv;
 }
 
+/**
+ * A warning when the operator rewrites image registries: TEKTON_REGISTRY_OVERRIDE on its
+ * container replaces the registry of every IMAGE_* value, the internal registry included, so
+ * the images that run would not be the ones built (DOMAIN.md §9.5).
+ */
+export function registryOverrideWarning(csv: Csv): string | undefined {
+  const value = csv.spec.install.spec.deployments
+    .find((d) => d.name === OPERATOR.deployment)
+    ?.spec.template.spec.containers.find((c) => c.name === OPERATOR.container)
+    ?.env?.find((e) => e.name === 'TEKTON_REGISTRY_OVERRIDE')?.value;
+  return value
+    ? `the operator has TEKTON_REGISTRY_OVERRIDE=${value}: it rewrites the registry of every IMAGE_* value, the internal registry included, so the images deployed would be pulled from ${value}, not the ones built. Remove it from the operator (CSV or Subscription config) for streamstress runs.`
+    : undefined;
+}
+
 export function csvTarget(csv: Csv, namespace: string): EnvTarget {
   const d = csv.spec.install.spec.deployments.findIndex((x) => x.name === OPERATOR.deployment);
   const containers = csv.spec.install.spec.deployments[d]?.spec.template.spec.containers ?? [];

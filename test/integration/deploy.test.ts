@@ -47,13 +47,17 @@ type Deployment = KubeObject & {
 const csvPath = CSV_PATH;
 const operatorPath = OPERATOR_DEPLOYMENT_PATH;
 
-const csvEnv = async (): Promise<Map<string, string>> => {
+const csvEnvList = async () => {
   const csv = await kube.get<Csv>(csvPath);
-  const container = csv.spec.install.spec.deployments
-    .find((d) => d.name === OPERATOR.deployment)
-    ?.spec.template.spec.containers.find((c) => c.name === OPERATOR.container);
-  return new Map((container?.env ?? []).map((e) => [e.name, e.value ?? '']));
+  return (
+    csv.spec.install.spec.deployments
+      .find((d) => d.name === OPERATOR.deployment)
+      ?.spec.template.spec.containers.find((c) => c.name === OPERATOR.container)?.env ?? []
+  );
 };
+
+const csvEnv = async (): Promise<Map<string, string>> =>
+  new Map((await csvEnvList()).map((e) => [e.name, e.value ?? '']));
 
 const setSettings = (change: Partial<TestbedSettings>) => setTestbedSettings(kube, change);
 
@@ -286,6 +290,44 @@ describe('the operator’s own rollout and the console plugin', () => {
         before.get('IMAGE_PIPELINES_CONSOLE_PLUGIN_LEGACY'),
       );
       await setOpenShiftVersion(kube, '4.20');
+    },
+  );
+});
+
+describe('an operator that rewrites registries', () => {
+  it(
+    'deploys, warning that TEKTON_REGISTRY_OVERRIDE would pull the images from elsewhere',
+    { timeout: 120_000 },
+    async () => {
+      const csv = await kube.get<Csv>(csvPath);
+      const d = csv.spec.install.spec.deployments.findIndex((x) => x.name === OPERATOR.deployment);
+      const containers = csv.spec.install.spec.deployments[d]?.spec.template.spec.containers ?? [];
+      const c = containers.findIndex((x) => x.name === OPERATOR.container);
+      const envPath = `/spec/install/spec/deployments/${d}/spec/template/spec/containers/${c}/env`;
+      await kube.jsonPatch(csvPath, [
+        {
+          op: 'add',
+          path: `${envPath}/-`,
+          value: { name: 'TEKTON_REGISTRY_OVERRIDE', value: 'mirror.example/tekton' },
+        },
+      ]);
+      try {
+        const progress: string[] = [];
+        await deployImages(builtImages('override', ['triggers']), {
+          kube,
+          registry,
+          timeoutMs: 60_000,
+          onProgress: (m) => progress.push(m),
+        });
+        expect(progress).toContainEqual(
+          expect.stringMatching(
+            /^warning: the operator has TEKTON_REGISTRY_OVERRIDE=mirror\.example\/tekton: it rewrites the registry of every IMAGE_\* value/,
+          ),
+        );
+      } finally {
+        const env = (await csvEnvList()).findIndex((e) => e.name === 'TEKTON_REGISTRY_OVERRIDE');
+        await kube.jsonPatch(csvPath, [{ op: 'remove', path: `${envPath}/${env}` }]);
+      }
     },
   );
 });
