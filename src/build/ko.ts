@@ -58,7 +58,9 @@ const KEPT = new Set([
   'CXX',
   'SOURCE_DATE_EPOCH',
 ]);
-const KEPT_PREFIXES = ['GO', 'CGO_', 'KO_'];
+// Go's own variables are GO<UPPER CASE> (GOFLAGS, GOPROXY, GOCACHE, …); GOOGLE_* are Google
+// credentials (google-github-actions/auth), which ko's keychain would use: never kept.
+const KEPT_PATTERNS = [/^GO(?!OGLE_)[A-Z0-9]+$/, /^CGO_/, /^KO_/];
 
 /**
  * ko's whole environment: the kept variables of `from`, then `set`. ko reads `KO_*` variables
@@ -76,7 +78,7 @@ export function koEnvironment(
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(from)) {
     if (value === undefined || dropped.has(name)) continue;
-    if (KEPT.has(name) || KEPT_PREFIXES.some((p) => name.startsWith(p))) env[name] = value;
+    if (KEPT.has(name) || KEPT_PATTERNS.some((p) => p.test(name))) env[name] = value;
   }
   return { ...env, ...set };
 }

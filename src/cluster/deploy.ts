@@ -353,6 +353,14 @@ export async function operatorRolloutPending(
     resourcePath('apps', 'v1', 'deployments', namespace, OPERATOR.deployment),
   );
   const wanted = deployment.spec.replicas ?? 1;
+  if (wanted === 0)
+    throw new StreamstressError(
+      `The operator Deployment ${namespace}/${OPERATOR.deployment} is scaled to 0 replicas: no operator would re-create the installer sets.`,
+      {
+        exitCode: ExitCode.infrastructure,
+        hint: 'Scale it back to 1 (or let OLM reinstall it), then deploy again. No installer set was deleted; streamstress restore puts the original images back.',
+      },
+    );
   const status = deployment.status ?? {};
   if ((status.observedGeneration ?? 0) < (deployment.metadata.generation ?? 0))
     return `the operator Deployment's controller has not seen the new env yet`;
@@ -372,8 +380,17 @@ export async function operatorRolloutPending(
   const selector = Object.entries(deployment.spec.selector?.matchLabels ?? {})
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
-  const old = (await kube.list(`/api/v1/namespaces/${namespace}/pods`, selector)).filter(
-    (pod) => pod.metadata.labels?.['pod-template-hash'] !== hash,
+  // A pod that has finished (Evicted, Failed, Succeeded) runs nothing and leads nothing.
+  const old = (
+    await kube.list<KubeObject & { status?: { phase?: string } }>(
+      `/api/v1/namespaces/${namespace}/pods`,
+      selector,
+    )
+  ).filter(
+    (pod) =>
+      pod.metadata.labels?.['pod-template-hash'] !== hash &&
+      pod.status?.phase !== 'Succeeded' &&
+      pod.status?.phase !== 'Failed',
   );
   return old.length === 0
     ? undefined

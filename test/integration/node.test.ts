@@ -319,4 +319,31 @@ describe('a testbed.local/host container', () => {
     const previous = await kubectl('-n', NS, 'logs', '--previous', 'crashes');
     expect(previous).toMatch(/^run at \d+\n$/);
   });
+
+  it('writes no volume outside its own directory, whatever the mountPath says', async () => {
+    await testbed.admin.create(`/api/v1/namespaces/${NS}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'escapes', namespace: NS },
+      spec: {
+        volumes: [{ name: 'scratch', emptyDir: {} }],
+        containers: [
+          {
+            name: 'main',
+            image: HOST_IMAGE,
+            command: ['true'],
+            volumeMounts: [{ name: 'scratch', mountPath: '/../../../../escaped' }],
+          },
+        ],
+      },
+    });
+    await eventually(async () => {
+      const pod = await testbed.admin.get<
+        Pod & { status: { containerStatuses: { state: { waiting?: { message?: string } } }[] } }
+      >(`/api/v1/namespaces/${NS}/pods/escapes`);
+      expect(pod.status.containerStatuses[0]?.state.waiting?.message).toContain(
+        'leads outside the container',
+      );
+    });
+  });
 });

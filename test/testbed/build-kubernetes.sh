@@ -43,7 +43,12 @@ if [ ! -d "$source_dir" ]; then
   apt_options=(-o "Dir::Etc::SourceList=$cache/apt/sources.list" -o Dir::Etc::SourceParts=/dev/null -o "Dir::State::Lists=$cache/apt/lists")
   echo "downloading Debian's kubernetes source package" >&2
   (cd "$cache" && apt-get "${apt_options[@]}" update -qq && apt-get "${apt_options[@]}" source --download-only kubernetes >/dev/null)
-  tar -xzf "$cache"/kubernetes_*.orig.tar.gz -C "$cache"
+  # Unpacked beside and moved into place, so an interrupted unpack is never taken for a tree.
+  rm -rf "$cache/unpacking"
+  mkdir -p "$cache/unpacking"
+  tar -xzf "$cache"/kubernetes_*.orig.tar.gz -C "$cache/unpacking"
+  mv "$cache/unpacking/kubernetes-1.20.2" "$source_dir"
+  rm -rf "$cache/unpacking"
 fi
 
 # The build expects to sit in a GOPATH at k8s.io/kubernetes.

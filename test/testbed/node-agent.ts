@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { constants, hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { Kube, KubeError, type KubeObject } from './kube.js';
 
 /**
@@ -250,7 +250,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const mountVolumes = async (run: PodRun, container: Container, root: string) => {
     for (const mount of container.volumeMounts ?? []) {
       const volume = run.pod.spec.volumes?.find((v) => v.name === mount.name);
-      const target = join(root, mount.mountPath);
+      const target = within(root, mount.mountPath);
       mkdirSync(target, { recursive: true });
       let data: Record<string, string> = {};
       if (volume?.secret) {
@@ -295,12 +295,13 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       return;
     }
     const root = join(run.dir, c.spec.name, 'root');
-    const work = c.spec.workingDir
-      ? join(root, c.spec.workingDir)
-      : join(run.dir, c.spec.name, 'work');
-    mkdirSync(work, { recursive: true });
     let env: Record<string, string>;
+    let work: string;
     try {
+      work = c.spec.workingDir
+        ? within(root, c.spec.workingDir)
+        : join(run.dir, c.spec.name, 'work');
+      mkdirSync(work, { recursive: true });
       await mountVolumes(run, c.spec, root);
       env = await resolveEnv(run.pod, c.spec.env);
     } catch (error) {
@@ -327,6 +328,11 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       KUBERNETES_SERVICE_PORT: options.apiServer.port,
       ...env,
     };
+    // The pod may have been deleted (or the agent stopped) while its files were written.
+    if (stopping || run.killAt !== undefined || run.finished) {
+      logStream.end();
+      return;
+    }
     const [file, ...args] = argv as [string, ...string[]];
     const child = spawn(file, args, {
       cwd: work,
@@ -693,6 +699,17 @@ function tailOffset(file: string, lines: number): number {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * `path` (a mountPath or workingDir, absolute in the container) under `root`. The API server
+ * accepts `..` there, which would write a Secret's files outside the container's directory.
+ */
+function within(root: string, path: string): string {
+  const target = resolve(root, `.${sep}${path}`);
+  if (target !== root && !target.startsWith(`${root}${sep}`))
+    throw new Error(`${path} leads outside the container's root`);
+  return target;
 }
 
 function fieldValue(pod: Pod, path: string): string {

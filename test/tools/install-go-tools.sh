@@ -30,16 +30,22 @@ if [ -f "$cache/.complete" ]; then
 fi
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-# xml-report links libxml2 through cgo; zip packs the plugins.
+# xml-report links libxml2 through cgo (with gcc); zip packs the plugins.
 missing=()
-for p in libxml2-dev pkg-config zip; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+for p in libxml2-dev pkg-config zip gcc libc6-dev; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}" >&2
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-command -v go >/dev/null || { echo "go is not on PATH: these tools are built with it" >&2; exit 1; }
+command -v go >/dev/null || { echo "go is not on PATH: these tools are built with Go 1.26 or newer" >&2; exit 1; }
+# Gauge 1.6.35's go.mod asks for Go 1.26; the toolchain is not fetched behind the user's back.
+go_minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
+if [ "${go_minor:-0}" -lt 26 ] 2>/dev/null; then
+  echo "$(go env GOVERSION) is on PATH; these tools need Go 1.26 or newer (put it first on PATH)" >&2
+  exit 1
+fi
 mkdir -p "$cache/bin"
 export GOPATH=$cache/gopath GOCACHE=$cache/gocache GOFLAGS=-modcacherw GOTOOLCHAIN=local
 # `go install MODULE@VERSION` would be the usual way, but it also asks the proxy for the module's
@@ -88,6 +94,8 @@ plugin() {
   rm -f "$zip"
   (cd "$stage" && zip -q -r "$zip" .)
   rm -rf "$stage"
+  # Gauge refuses a plugin already there: a run that stopped half way must not block the next.
+  rm -rf "$GAUGE_HOME/plugins/$name"
   "$cache/bin/gauge" install "$name" --file "$zip" >&2
 }
 plugin go "$GAUGE_GO" go.json gauge-go

@@ -85,6 +85,8 @@ describe("ko's environment", () => {
         STREAMSTRESS_REGISTRY_TOKEN: 'secret',
         KUBECONFIG: '/k',
         GOFLAGS: '-mod=mod',
+        GOOGLE_APPLICATION_CREDENTIALS: '/creds.json',
+        GOOGLE_OAUTH_ACCESS_TOKEN: 'secret',
       },
       { KO_DOCKER_REPO: 'r/ns', KO_CONFIG_PATH: '/private/.ko.yaml', GOFLAGS: '-mod=vendor' },
       false,
