@@ -122,8 +122,13 @@ async function streamstressTest(
   };
 }
 
+// Gauge parses specs concurrently, so the order of specs in a run varies; scenarios keep their
+// order within a spec. Compared by spec name, stably.
 const outcomes = (results: Results | undefined) =>
-  results?.tests.map((t) => `${t.spec} / ${t.scenario}: ${t.status}`);
+  results?.tests
+    .map((t) => ({ spec: t.spec, line: `${t.spec} / ${t.scenario}: ${t.status}` }))
+    .sort((a, b) => a.spec.localeCompare(b.spec))
+    .map((t) => t.line);
 
 describe('streamstress test with the real Gauge', () => {
   it(
