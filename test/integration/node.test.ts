@@ -81,8 +81,11 @@ describe('the testbed node', () => {
     expect(node.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
     expect(node.status.daemonEndpoints.kubeletEndpoint.Port).toBeGreaterThan(0);
     expect(node.status.allocatable).toMatchObject({ cpu: '7500m', memory: '30Gi' });
-    const lease = await testbed.admin.get<{ spec: { holderIdentity: string; renewTime: string } }>(
-      `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${NODE_NAME}`,
+    // The agent writes its Lease right after the node's status: wait for it.
+    const lease = await eventually(() =>
+      testbed.admin.get<{ spec: { holderIdentity: string; renewTime: string } }>(
+        `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${NODE_NAME}`,
+      ),
     );
     expect(lease.spec.holderIdentity).toBe(NODE_NAME);
     expect(Date.now() - Date.parse(lease.spec.renewTime)).toBeLessThan(30_000);
