@@ -36,6 +36,12 @@ export const DeploymentRecordSchema = z.object({
       'The sets that really disappeared (those deploy deleted and any the operator deleted with them) and those that replaced them.',
     ),
   reconcileSeconds: z.number(),
+  payload: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe(
+      "What the operator ships for each deployed component, by component name (its custom resource's status.version): the manifests, RBAC and CRDs the built images run with (DOMAIN.md §9.6).",
+    ),
   verified: z.array(
     z.object({
       env: z.string(),
