@@ -188,10 +188,10 @@ describe('deploy and restore on the testbed', () => {
   );
 
   it(
-    'falls back to the Deployment when the CSV change does not arrive (1.21.0), and says so',
+    'falls back to the Deployment when the CSV change does not arrive (OLM stopped, a fault), and says so',
     { timeout: 180_000 },
     async () => {
-      await setSettings({ propagateCsvEnv: false });
+      await setSettings({ olmRunning: false });
       try {
         const images = builtImages('night-3');
         const record = await deployImages(images, {

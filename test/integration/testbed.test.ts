@@ -10,6 +10,7 @@ import {
   OPERATOR_CONTAINER,
   OPERATOR_NAMESPACE,
   TARGET_NAMESPACE,
+  CSV_NAME,
   CSV_PATH,
   OPERATOR_DEPLOYMENT_PATH,
 } from '../testbed/release.js';
@@ -19,7 +20,10 @@ import { operatorRolloutPending } from '../../src/cluster/deploy.js';
 import { OPERATOR_LEASE } from '../testbed/controllers.js';
 import {
   setOperatorGraceSeconds,
+  setSubscriptionEnv,
   setTestbedSettings,
+  startOperatorUpgrade,
+  SUBSCRIPTION_PATH,
   tektonConfigReady,
 } from '../testbed/install.js';
 
@@ -194,7 +198,47 @@ describe('a Subscription, with no further action', () => {
         env.get('IMAGE_PIPELINES_ARG__ENTRYPOINT_IMAGE'),
       ]),
     );
-    const mag = pods.find((p) => p.metadata.name.startsWith('manual-approval-gate-webhook-'));
+    // Chains' signing secrets and configuration have sets of their own types (§9.2).
+    expect(byName(/^chain-secret-/)[0]?.metadata.labels?.['operator.tekton.dev/type']).toBe(
+      'chain-secret',
+    );
+    expect(byName(/^chain-config-/)[0]?.metadata.labels?.['operator.tekton.dev/type']).toBe(
+      'chain-config',
+    );
+    expect(
+      byName(/^result-[a-z0-9]{5}$/)[0]?.metadata.labels?.['operator.tekton.dev/installType'],
+    ).toBe('deployment');
+    // Each component's own resource says Ready and what the operator ships of it.
+    const pipeline = await kube.get<
+      KubeObject & { status: { version: string; conditions: Condition[] } }
+    >(resourcePath('operator.tekton.dev', 'v1alpha1', 'tektonpipelines', undefined, 'pipeline'));
+    expect(pipeline.status.version).toBe('v1.6.6');
+    expect(pipeline.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
+    // No ManualApprovalGate comes from TektonConfig: no MAG workload without one (§9.4).
+    expect(pods.some((p) => p.metadata.name.startsWith('manual-approval-gate-'))).toBe(false);
+    const magPath = resourcePath(
+      'operator.tekton.dev',
+      'v1alpha1',
+      'manualapprovalgates',
+      undefined,
+      'manual-approval-gate',
+    );
+    expect(await kube.getOrUndefined(magPath)).toBeUndefined();
+    await kube.create(resourcePath('operator.tekton.dev', 'v1alpha1', 'manualapprovalgates'), {
+      apiVersion: 'operator.tekton.dev/v1alpha1',
+      kind: 'ManualApprovalGate',
+      metadata: { name: 'manual-approval-gate' },
+      spec: { targetNamespace: TARGET_NAMESPACE },
+    });
+    await eventually(async () => {
+      const gate = await kube.get<KubeObject & { status?: { conditions?: Condition[] } }>(magPath);
+      expect(gate.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    }, 30_000);
+    const mag = (await kube.list<Pod>(`/api/v1/namespaces/${TARGET_NAMESPACE}/pods`)).find(
+      (p) =>
+        p.metadata.name.startsWith('manual-approval-gate-webhook-') &&
+        !p.metadata.deletionTimestamp,
+    );
     expect(mag?.status.containerStatuses[0]).toMatchObject({
       name: 'manual-approval',
       image: env.get('IMAGE_MAG_MANUAL_APPROVAL'),
@@ -224,19 +268,18 @@ describe('a Subscription, with no further action', () => {
     });
   });
 
-  it('with the 1.21.0 switch, leaves the Deployment env as it was', async () => {
-    await setSettings({ propagateCsvEnv: false });
-    await setCsvImage(
-      'IMAGE_TRIGGERS_WEBHOOK',
-      'quay.io/example/triggers-webhook@sha256:' + '2'.repeat(64),
-    );
+  it('with OLM stopped (a fault), carries nothing to the Deployment until it runs again', async () => {
+    await setSettings({ olmRunning: false });
+    const value = 'quay.io/example/triggers-webhook@sha256:' + '2'.repeat(64);
+    await setCsvImage('IMAGE_TRIGGERS_WEBHOOK', value);
     await new Promise((r) => setTimeout(r, 1500));
-    const deployment = await kube.get<Deployment>(operatorPath);
-    const env = deployment.spec.template.spec.containers.find(
-      (c) => c.name === OPERATOR_CONTAINER,
-    )?.env;
-    expect(env?.find((e) => e.name === 'IMAGE_TRIGGERS_WEBHOOK')?.value).not.toContain('2222');
+    const webhook = async () =>
+      (await kube.get<Deployment>(operatorPath)).spec.template.spec.containers
+        .find((c) => c.name === OPERATOR_CONTAINER)
+        ?.env?.find((e) => e.name === 'IMAGE_TRIGGERS_WEBHOOK')?.value;
+    expect(await webhook()).not.toBe(value);
     await setSettings({});
+    await eventually(async () => expect(await webhook()).toBe(value));
   });
 
   it('re-creates a deleted installer set with the current images, after a stale Ready window', async () => {
@@ -310,6 +353,51 @@ describe('the operator’s main sets (DOMAIN.md §9.2)', () => {
       // Both are new: the static set went too.
       expect(after.filter((n) => before.includes(n))).toEqual([]);
     }, 30_000);
+  });
+});
+
+describe('statefulset-ordinals (DOMAIN.md §9.4)', () => {
+  it('runs the pipeline controller, remote resolvers, chains controller and results watcher as StatefulSets, in pipeline-main-statefulset-*', async () => {
+    const ordinals = { performance: { 'statefulset-ordinals': true } };
+    const configPath = resourcePath(
+      'operator.tekton.dev',
+      'v1alpha1',
+      'tektonconfigs',
+      undefined,
+      'config',
+    );
+    await kube.mergePatch(configPath, {
+      spec: { pipeline: ordinals, chain: ordinals, result: ordinals },
+    });
+    const statefulSets = resourcePath('apps', 'v1', 'statefulsets', TARGET_NAMESPACE);
+    await eventually(async () => {
+      expect((await kube.list(statefulSets)).map((s) => s.metadata.name).sort()).toEqual([
+        'tekton-chains-controller',
+        'tekton-pipelines-controller',
+        'tekton-pipelines-remote-resolvers',
+        'tekton-results-watcher',
+      ]);
+      expect(await ready()).toBe(true);
+    }, 60_000);
+    const sets = (await kube.list(setsPath)).map((s) => s.metadata);
+    expect(sets.some((s) => /^pipeline-main-statefulset-[a-z0-9]{5}$/.test(s.name))).toBe(true);
+    expect(sets.some((s) => s.name.startsWith('pipeline-main-deployment-'))).toBe(false);
+    expect(
+      sets.find((s) => /^chain-[a-z0-9]{5}$/.test(s.name))?.labels?.[
+        'operator.tekton.dev/installType'
+      ],
+    ).toBe('statefulset');
+    const pods = await kube.list<Pod>(`/api/v1/namespaces/${TARGET_NAMESPACE}/pods`);
+    expect(
+      pods.find((p) => p.metadata.name === 'tekton-pipelines-controller-0')?.status.phase,
+    ).toBe('Running');
+    // And back: Deployments again.
+    const off = { performance: { 'statefulset-ordinals': false } };
+    await kube.mergePatch(configPath, { spec: { pipeline: off, chain: off, result: off } });
+    await eventually(async () => {
+      expect(await kube.list(statefulSets)).toEqual([]);
+      expect(await ready()).toBe(true);
+    }, 60_000);
   });
 });
 
@@ -406,15 +494,18 @@ describe('OLM details streamstress relies on', () => {
       return found;
     });
     expect(sub.status?.conditions?.[0]?.type).toBe('ResolutionFailed');
+    // Only copies of the global operator's CSV (olm.copiedFrom) are there: nothing of its own.
     expect(
-      await kube.list(
-        resourcePath(
-          'operators.coreos.com',
-          'v1alpha1',
-          'clusterserviceversions',
-          'no-operatorgroup',
-        ),
-      ),
+      (
+        await kube.list(
+          resourcePath(
+            'operators.coreos.com',
+            'v1alpha1',
+            'clusterserviceversions',
+            'no-operatorgroup',
+          ),
+        )
+      ).filter((c) => !c.metadata.labels?.['olm.copiedFrom']),
     ).toEqual([]);
   });
 
@@ -440,6 +531,47 @@ describe('OLM details streamstress relies on', () => {
       expect(
         lifecycle(await kube.get<Deployment>(operatorPath)).some((e) => e.name === 'DIRECT_EDIT'),
       ).toBe(false),
+    );
+  });
+
+  it('injects the Subscription’s spec.config.env into the operator Deployment, over the CSV', async () => {
+    const value = 'quay.io/example/override@sha256:' + '4'.repeat(64);
+    const lifecycle = async () =>
+      new Map(
+        (
+          (await kube.get<Deployment>(operatorPath)).spec.template.spec.containers.find(
+            (c) => c.name === OPERATOR_CONTAINER,
+          )?.env ?? []
+        ).map((e) => [e.name, e.value]),
+      );
+    await setSubscriptionEnv(kube, [{ name: 'IMAGE_RESULTS_API', value }]);
+    await eventually(async () => expect((await lifecycle()).get('IMAGE_RESULTS_API')).toBe(value));
+    // A CSV change of the same variable does not win.
+    await setCsvImage('IMAGE_RESULTS_API', 'quay.io/example/csv@sha256:' + '5'.repeat(64));
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await lifecycle()).get('IMAGE_RESULTS_API')).toBe(value);
+    await setSubscriptionEnv(kube, null);
+    await eventually(async () =>
+      expect((await lifecycle()).get('IMAGE_RESULTS_API')).toContain('5555'),
+    );
+  });
+
+  it('copies the CSV into the other namespaces and overwrites a change to a copy', async () => {
+    const copyPath = resourcePath(
+      'operators.coreos.com',
+      'v1alpha1',
+      'clusterserviceversions',
+      TARGET_NAMESPACE,
+      CSV_NAME,
+    );
+    const copy = await eventually(() => kube.get<Csv>(copyPath));
+    expect(copy.metadata.labels?.['olm.copiedFrom']).toBe(OPERATOR_NAMESPACE);
+    await kube.mergePatch(copyPath, { spec: { displayName: 'edited copy' } });
+    await eventually(async () =>
+      expect(
+        ((await kube.get(copyPath)) as KubeObject & { spec: { displayName: string } }).spec
+          .displayName,
+      ).toBe('Red Hat OpenShift Pipelines'),
     );
   });
 });
@@ -594,5 +726,29 @@ describe('the fault proxy', () => {
     await eventually(() => expect(writer.writes()).toBeGreaterThan(2));
     await expect(kube.request('PUT', csvPath, stale)).rejects.toMatchObject({ status: 409 });
     await writer.stop();
+  });
+});
+
+// Last: after the upgrade the testbed's 1.21.0 CSV is gone.
+describe('an operator upgrade (DOMAIN.md §9.5)', () => {
+  it('upgrades: the new CSV takes over the Deployment, the old one stays Replacing for a while, then goes', async () => {
+    await setSettings({ replacedCsvMs: 4000 });
+    const next = await startOperatorUpgrade(kube, '1.21.1');
+    const sub = () =>
+      kube.get<KubeObject & { status?: { installedCSV?: string } }>(SUBSCRIPTION_PATH);
+    await eventually(async () => {
+      expect((await sub()).status?.installedCSV).toBe(next);
+      expect((await kube.get<Csv>(csvPath)).status?.phase).toBe('Replacing');
+    });
+    const version = async () =>
+      (await kube.get<Deployment>(operatorPath)).spec.template.spec.containers
+        .find((c) => c.name === OPERATOR_CONTAINER)
+        ?.env?.find((e) => e.name === 'VERSION')?.value;
+    await eventually(async () => expect(await version()).toBe('1.21.1'));
+    await eventually(
+      async () => expect(await kube.getOrUndefined(csvPath)).toBeUndefined(),
+      15_000,
+    );
+    await setSettings({});
   });
 });

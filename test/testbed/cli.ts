@@ -70,18 +70,20 @@ async function down(quiet = false): Promise<void> {
 }
 
 const USAGE =
-  'usage: testbed up [--openshift-version X.Y] [--operator-grace-seconds N] | testbed down';
+  'usage: testbed up [--openshift-version X.Y] [--operator-grace-seconds N] [--statefulset-ordinals] | testbed down';
 
-/** `--openshift-version X.Y` and `--operator-grace-seconds N`; anything else is refused. */
+/** `--openshift-version X.Y`, `--operator-grace-seconds N`, `--statefulset-ordinals`; anything else is refused. */
 function parseUpOptions(args: string[]): ClusterOptions {
   const { values } = parseArgs({
     args,
     options: {
       'openshift-version': { type: 'string' },
       'operator-grace-seconds': { type: 'string' },
+      'statefulset-ordinals': { type: 'boolean' },
     },
   });
   const options: ClusterOptions = {};
+  if (values['statefulset-ordinals']) options.statefulsetOrdinals = true;
   if (values['openshift-version'] !== undefined) {
     fullVersion(values['openshift-version']);
     options.openshiftVersion = values['openshift-version'];

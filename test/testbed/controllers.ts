@@ -12,6 +12,7 @@ import {
   RELEASE,
   TARGET_NAMESPACE,
   OPERATOR_NAMESPACE,
+  type ComponentRelease,
 } from './release.js';
 
 /**
@@ -25,6 +26,7 @@ export function startControllers(kube: Kube): { stop(): Promise<void> } {
   const abort = new AbortController();
   // One listener per watch and loop: more than Node's default warning threshold.
   setMaxListeners(64, abort.signal);
+  const olmState: OlmState = { replacingSince: new Map() };
   const operatorState: OperatorState = {
     deletedAt: new Map(),
     lastDeletion: 0,
@@ -39,7 +41,7 @@ export function startControllers(kube: Kube): { stop(): Promise<void> } {
         '/apis/operators.coreos.com/v1alpha1/subscriptions',
         '/apis/operators.coreos.com/v1alpha1/clusterserviceversions',
       ],
-      () => reconcileOlm(kube),
+      () => reconcileOlm(kube, olmState),
     ),
     loop(
       kube,
@@ -117,10 +119,35 @@ const suffix = () => randomBytes(3).toString('hex').slice(0, 5);
 
 // ---------------------------------------------------------------- OLM
 
-async function reconcileOlm(kube: Kube): Promise<void> {
-  for (const sub of await kube.list<
-    KubeObject & { spec: { name: string }; status?: { installedCSV?: string } }
-  >('/apis/operators.coreos.com/v1alpha1/subscriptions')) {
+type Csv = KubeObject & {
+  spec: {
+    version?: string;
+    replaces?: string;
+    install: { spec: { deployments: { name: string; spec: DeploymentSpec }[] } };
+  };
+  status?: { phase?: string; reason?: string };
+};
+type Subscription = KubeObject & {
+  spec: { name: string; config?: { env?: { name: string; value?: string }[] } };
+  status?: { installedCSV?: string; currentCSV?: string };
+};
+const COPIED_FROM = 'olm.copiedFrom';
+const csvCollection = (namespace?: string) =>
+  resourcePath('operators.coreos.com', 'v1alpha1', 'clusterserviceversions', namespace);
+
+/**
+ * OLM, for one package: the Subscription's CSV is created with its InstallPlan; an upgrade (a
+ * CSV whose `spec.replaces` names the installed one) takes over the Deployments and the
+ * replaced CSV stays, phase Replacing, for `replacedCsvMs`; every CSV of the global
+ * OperatorGroup is copied into the other namespaces (`olm.copiedFrom`), and a copy is
+ * overwritten from its original (pkg/controller/operators/olm/operatorgroup.go).
+ */
+async function reconcileOlm(kube: Kube, state: OlmState): Promise<void> {
+  const config = await settings(kube);
+  if (!config.olmRunning) return;
+  for (const sub of await kube.list<Subscription>(
+    '/apis/operators.coreos.com/v1alpha1/subscriptions',
+  )) {
     if (sub.spec.name !== 'openshift-pipelines-operator-rh') continue;
     const namespace = sub.metadata.namespace ?? '';
     const subStatus = resourcePath(
@@ -149,16 +176,13 @@ async function reconcileOlm(kube: Kube): Promise<void> {
       });
       continue;
     }
-    const csvPath = resourcePath(
-      'operators.coreos.com',
-      'v1alpha1',
-      'clusterserviceversions',
-      namespace,
+    let csvs = (await kube.list<Csv>(csvCollection(namespace))).filter(
+      (c) => !c.metadata.labels?.[COPIED_FROM] && !c.metadata.deletionTimestamp,
     );
-    if (!(await kube.getOrUndefined(`${csvPath}/${CSV_NAME}`))) {
-      const csv = operatorCsv((await settings(kube)).operatorGraceSeconds) as KubeObject;
+    if (csvs.length === 0) {
+      const csv = operatorCsv(config.operatorGraceSeconds) as KubeObject;
       csv.metadata.namespace = namespace;
-      await kube.create(csvPath, csv);
+      csvs = [await kube.create<Csv>(csvCollection(namespace), csv)];
       await kube.create(
         resourcePath('operators.coreos.com', 'v1alpha1', 'installplans', namespace),
         {
@@ -169,69 +193,140 @@ async function reconcileOlm(kube: Kube): Promise<void> {
         },
       );
     }
-    if (sub.status?.installedCSV !== CSV_NAME) {
+    // The newest CSV is the one no other replaces; the ones it replaces are on their way out.
+    const newest = csvs.find((c) => !csvs.some((o) => o.spec.replaces === c.metadata.name));
+    if (!newest) continue;
+    for (const old of csvs.filter((c) => c !== newest)) {
+      const since = state.replacingSince.get(old.metadata.uid ?? '') ?? Date.now();
+      state.replacingSince.set(old.metadata.uid ?? '', since);
+      if (Date.now() - since >= config.replacedCsvMs)
+        await kube.delete(`${csvCollection(namespace)}/${old.metadata.name}`);
+      else if (old.status?.phase !== 'Replacing')
+        await csvPhase(
+          kube,
+          old,
+          'Replacing',
+          'BeingReplaced',
+          `being replaced by csv: ${newest.metadata.name}`,
+        );
+    }
+    if (sub.status?.installedCSV !== newest.metadata.name) {
       await kube.mergePatch(subStatus, {
         status: {
-          installedCSV: CSV_NAME,
-          currentCSV: CSV_NAME,
+          installedCSV: newest.metadata.name,
+          currentCSV: newest.metadata.name,
           state: 'AtLatestKnown',
           conditions: [],
         },
       });
     }
+    await installCsv(kube, newest, sub.spec.config?.env ?? []);
   }
-  const { propagateCsvEnv } = await settings(kube);
-  type Csv = KubeObject & {
-    spec: { install: { spec: { deployments: { name: string; spec: DeploymentSpec }[] } } };
-    status?: { phase?: string };
-  };
-  for (const csv of await kube.list<Csv>(
-    '/apis/operators.coreos.com/v1alpha1/clusterserviceversions',
-  )) {
-    const namespace = csv.metadata.namespace ?? '';
-    for (const { name, spec } of csv.spec.install.spec.deployments) {
-      const path = resourcePath('apps', 'v1', 'deployments', namespace, name);
-      const existing = await kube.getOrUndefined<Deployment>(path);
-      const specHash = hash(spec);
-      if (!existing) {
-        await kube.create(resourcePath('apps', 'v1', 'deployments', namespace), {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          metadata: {
-            name,
-            namespace,
-            labels: { 'olm.owner': csv.metadata.name, 'olm.deployment-spec-hash': specHash },
-          },
-          spec,
-        });
-      } else if (existing.metadata.labels?.['olm.deployment-spec-hash'] !== specHash) {
-        // OLM compares hashes only: a direct edit of the Deployment stays until the CSV changes.
-        const desired = structuredClone(spec);
-        if (!propagateCsvEnv) {
-          for (const container of desired.template.spec.containers) {
-            const current = existing.spec.template.spec.containers.find(
-              (c) => c.name === container.name,
-            );
-            if (current) container.env = current.env;
-          }
-        }
-        await kube.mergePatch(path, {
-          metadata: { labels: { 'olm.deployment-spec-hash': specHash } },
-          spec: desired,
-        });
-      }
+  await copyCsvs(kube);
+}
+
+/**
+ * Brings the CSV's Deployments to its spec with the Subscription's `spec.config.env` injected
+ * into every container — the Subscription's value wins over the CSV's
+ * (pkg/controller/install/deployment.go, pkg/controller/operators/olm/overrides/inject/inject.go).
+ * A Deployment is replaced only when the hash of that spec differs from its
+ * `olm.deployment-spec-hash` label: a direct edit of the Deployment stays until then.
+ */
+async function installCsv(
+  kube: Kube,
+  csv: Csv,
+  overrides: { name: string; value?: string }[],
+): Promise<void> {
+  const namespace = csv.metadata.namespace ?? '';
+  for (const { name, spec } of csv.spec.install.spec.deployments) {
+    const desired = structuredClone(spec);
+    for (const container of desired.template.spec.containers) {
+      const env = (container.env ?? []).filter((e) => !overrides.some((o) => o.name === e.name));
+      container.env = [...env, ...overrides];
     }
-    if (csv.status?.phase !== 'Succeeded') {
-      await kube.mergePatch(
-        `${resourcePath('operators.coreos.com', 'v1alpha1', 'clusterserviceversions', namespace, csv.metadata.name)}/status`,
-        {
-          status: {
-            phase: 'Succeeded',
-            reason: 'InstallSucceeded',
-            message: 'install strategy completed with no errors',
-          },
-        },
+    const path = resourcePath('apps', 'v1', 'deployments', namespace, name);
+    const existing = await kube.getOrUndefined<Deployment>(path);
+    const specHash = hash(desired);
+    const labels = { 'olm.owner': csv.metadata.name, 'olm.deployment-spec-hash': specHash };
+    if (!existing) {
+      await kube.create(resourcePath('apps', 'v1', 'deployments', namespace), {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, namespace, labels },
+        spec: desired,
+      });
+    } else if (existing.metadata.labels?.['olm.deployment-spec-hash'] !== specHash) {
+      await kube.request('PUT', path, {
+        ...existing,
+        metadata: { ...existing.metadata, labels: { ...existing.metadata.labels, ...labels } },
+        spec: desired,
+      });
+    }
+  }
+  if (csv.status?.phase !== 'Succeeded')
+    await csvPhase(
+      kube,
+      csv,
+      'Succeeded',
+      'InstallSucceeded',
+      'install strategy completed with no errors',
+    );
+}
+
+async function csvPhase(
+  kube: Kube,
+  csv: Csv,
+  phase: string,
+  reason: string,
+  message: string,
+): Promise<void> {
+  await kube.mergePatch(`${csvCollection(csv.metadata.namespace)}/${csv.metadata.name}/status`, {
+    status: { phase, reason, message },
+  });
+}
+
+/** Copies of the operator namespace's CSVs in every other namespace, kept equal to their originals. */
+async function copyCsvs(kube: Kube): Promise<void> {
+  const all = await kube.list<Csv>(csvCollection());
+  const originals = all.filter(
+    (c) => c.metadata.namespace === OPERATOR_NAMESPACE && !c.metadata.labels?.[COPIED_FROM],
+  );
+  const namespaces = (await kube.list('/api/v1/namespaces'))
+    .map((n) => n.metadata.name)
+    .filter((n) => n !== OPERATOR_NAMESPACE && !n.startsWith('kube-') && n !== 'default');
+  for (const copy of all.filter((c) => c.metadata.labels?.[COPIED_FROM]))
+    if (!originals.some((o) => o.metadata.name === copy.metadata.name))
+      await kube.delete(`${csvCollection(copy.metadata.namespace)}/${copy.metadata.name}`);
+  for (const original of originals) {
+    for (const namespace of namespaces) {
+      const copy = all.find(
+        (c) => c.metadata.namespace === namespace && c.metadata.name === original.metadata.name,
       );
+      if (!copy) {
+        await kube.create(csvCollection(namespace), {
+          apiVersion: 'operators.coreos.com/v1alpha1',
+          kind: 'ClusterServiceVersion',
+          metadata: {
+            name: original.metadata.name,
+            namespace,
+            labels: { [COPIED_FROM]: OPERATOR_NAMESPACE },
+            annotations: original.metadata.annotations ?? {},
+          },
+          spec: original.spec,
+        });
+      } else if (hash(copy.spec) !== hash(original.spec)) {
+        await kube.mergePatch(`${csvCollection(namespace)}/${copy.metadata.name}`, {
+          spec: original.spec,
+        });
+      } else if (copy.status?.reason !== 'Copied') {
+        await csvPhase(
+          kube,
+          copy,
+          'Succeeded',
+          'Copied',
+          `The operator is running in ${OPERATOR_NAMESPACE} but is managing this namespace`,
+        );
+      }
     }
   }
 }
@@ -256,7 +351,12 @@ type Deployment = KubeObject & {
   spec: DeploymentSpec;
   status?: { availableReplicas?: number; observedGeneration?: number };
 };
-type InstallerSet = KubeObject & { spec?: { deployments?: string[] } };
+type InstallerSet = KubeObject & { spec?: { deployments?: string[]; statefulSets?: string[] } };
+
+interface OlmState {
+  /** When each replaced CSV (by UID) was first seen replaced. */
+  replacingSince: Map<string, number>;
+}
 
 interface OperatorState {
   /** When each installer set kind was last seen deleted, by set prefix. */
@@ -267,6 +367,11 @@ interface OperatorState {
   leader?: string;
   /** The OpenShift minor version each operator process read at its start, by pod UID. */
   openshiftMinor: Map<string, number>;
+  /** The leader's env (and a hash of it), and the env before its last change. */
+  env?: { key: string; values: Map<string, string> };
+  previousEnv?: Map<string, string>;
+  /** Whether the staleImagesOnce fault has been spent. */
+  staleImagesUsed?: boolean;
 }
 
 const FINALIZER = 'tektoninstallersets.operator.tekton.dev';
@@ -328,216 +433,356 @@ async function openshiftMinor(kube: Kube): Promise<number> {
   return Number(/^4\.(\d+)/.exec(version?.status?.desired?.version ?? '')?.[1] ?? 20);
 }
 
+type Condition = { type: string; status: string; reason?: string; message?: string };
+type OperatorCr = KubeObject & {
+  spec?: Record<string, { performance?: Record<string, unknown> } | string | undefined>;
+  status?: { conditions?: Condition[]; version?: string };
+};
+type StatefulSet = KubeObject & {
+  status?: { readyReplicas?: number; observedGeneration?: number };
+};
+
+const operatorCrPath = (owner: string, name?: string) =>
+  resourcePath('operator.tekton.dev', 'v1alpha1', `${owner.toLowerCase()}s`, undefined, name);
+
 async function reconcileOperator(kube: Kube, state: OperatorState): Promise<void> {
   const leader = await operatorLeader(kube, state);
   const lifecycle = leader?.spec.containers.find((c) => c.name === OPERATOR_CONTAINER);
   if (!leader || !lifecycle) return;
   const env = new Map((lifecycle.env ?? []).map((e) => [e.name, e.value ?? '']));
+  const { recreateDelayMs, staleReadyMs, statefulsetOrdinals, staleImagesOnce } =
+    await settings(kube);
+  const envKey = hash([...env]);
+  if (state.env && state.env.key !== envKey) state.previousEnv = state.env.values;
+  state.env = { key: envKey, values: env };
+  if (!staleImagesOnce) state.staleImagesUsed = false;
   // The console plugin's variable is chosen once per operator process (updateOnce).
   let minor = state.openshiftMinor.get(leader.metadata.uid ?? '');
   if (minor === undefined) {
     minor = await openshiftMinor(kube);
     state.openshiftMinor.set(leader.metadata.uid ?? '', minor);
   }
-  const { recreateDelayMs, staleReadyMs } = await settings(kube);
-  const configPath = resourcePath(
-    'operator.tekton.dev',
-    'v1alpha1',
-    'tektonconfigs',
-    undefined,
-    'config',
-  );
-  type Config = KubeObject & { status?: { conditions?: { type: string; status: string }[] } };
-  let config = await kube.getOrUndefined<Config>(configPath);
-  if (!config) {
-    config = await kube.create<Config>(
-      resourcePath('operator.tekton.dev', 'v1alpha1', 'tektonconfigs'),
-      {
-        apiVersion: 'operator.tekton.dev/v1alpha1',
-        kind: 'TektonConfig',
-        metadata: { name: 'config' },
-        spec: { profile: 'all', targetNamespace: TARGET_NAMESPACE },
+  const configPath = operatorCrPath('TektonConfig', 'config');
+  // The operator creates TektonConfig when it starts (the testbed can start it as the
+  // release-tests install flow leaves it, statefulset-ordinals on).
+  const ordinalsSpec = { performance: { 'statefulset-ordinals': true } };
+  const config =
+    (await kube.getOrUndefined<OperatorCr>(configPath)) ??
+    (await kube.create<OperatorCr>(operatorCrPath('TektonConfig'), {
+      apiVersion: 'operator.tekton.dev/v1alpha1',
+      kind: 'TektonConfig',
+      metadata: { name: 'config' },
+      spec: {
+        profile: 'all',
+        targetNamespace: TARGET_NAMESPACE,
+        ...(statefulsetOrdinals
+          ? { pipeline: ordinalsSpec, chain: ordinalsSpec, result: ordinalsSpec }
+          : {}),
       },
-    );
-  }
+    }));
+  const ordinalsOn = (section: string) => {
+    const value = config.spec?.[section];
+    return typeof value === 'object' && value.performance?.['statefulset-ordinals'] === true;
+  };
   const setsPath = resourcePath('operator.tekton.dev', 'v1alpha1', 'tektoninstallersets');
   const sets = await kube.list<InstallerSet>(setsPath);
   const deployments = await kube.list<Deployment>(
     resourcePath('apps', 'v1', 'deployments', TARGET_NAMESPACE),
   );
+  const statefulSets = await kube.list<StatefulSet>(
+    resourcePath('apps', 'v1', 'statefulsets', TARGET_NAMESPACE),
+  );
   const now = Date.now();
-  let complete = true;
+  for (const set of sets.filter((s) => s.metadata.deletionTimestamp)) {
+    // The real finalizer deletes every resource the set manages.
+    for (const name of set.spec?.deployments ?? [])
+      await kube.delete(resourcePath('apps', 'v1', 'deployments', TARGET_NAMESPACE, name));
+    for (const name of set.spec?.statefulSets ?? [])
+      await kube.delete(resourcePath('apps', 'v1', 'statefulsets', TARGET_NAMESPACE, name));
+    await kube.mergePatch(`${setsPath}/${set.metadata.name}`, {
+      metadata: { finalizers: null },
+    });
+    state.deletedAt.set(set.metadata.name.slice(0, -5), now);
+    state.lastDeletion = now;
+  }
+  let configComplete = true;
   for (const component of RELEASE) {
-    const ownerName =
-      component.owner === 'TektonConfig'
-        ? 'config'
-        : component.owner === 'ManualApprovalGate'
-          ? 'manual-approval-gate'
-          : component.owner.replace(/^Tekton/, '').toLowerCase();
-    if (component.owner !== 'TektonConfig') {
-      const plural = `${component.owner.toLowerCase()}s`;
-      if (
-        !(await kube.getOrUndefined(
-          resourcePath('operator.tekton.dev', 'v1alpha1', plural, undefined, ownerName),
-        ))
-      ) {
-        await kube.create(resourcePath('operator.tekton.dev', 'v1alpha1', plural), {
+    let cr: OperatorCr | undefined = component.owner === 'TektonConfig' ? config : undefined;
+    if (component.owner === 'ManualApprovalGate') {
+      // Nothing in TektonConfig creates a ManualApprovalGate: the component exists only when
+      // someone applies one (DOMAIN.md §9.4; release-tests specs/olm.spec).
+      cr = await kube.getOrUndefined<OperatorCr>(operatorCrPath(component.owner, component.crName));
+      if (!cr) continue;
+    } else if (!cr) {
+      cr =
+        (await kube.getOrUndefined<OperatorCr>(
+          operatorCrPath(component.owner, component.crName),
+        )) ??
+        (await kube.create<OperatorCr>(operatorCrPath(component.owner), {
           apiVersion: 'operator.tekton.dev/v1alpha1',
           kind: component.owner,
-          metadata: { name: ownerName },
+          metadata: { name: component.crName },
           spec: { targetNamespace: TARGET_NAMESPACE },
-        });
-      }
+        }));
     }
-    // upstream/pkg/reconciler/kubernetes/tektoninstallerset/client/check.go: a component's
-    // main sets must be exactly two (static + deployment); any other count is ErrInvalidState,
-    // on which cleanup.go deletes them all, static first, and create.go makes both again.
-    const mainCount = component.sets.filter((d) => d.type === 'main').length;
-    if (mainCount > 0) {
-      const mains = sets.filter(
-        (s) =>
-          !s.metadata.deletionTimestamp &&
-          s.metadata.labels?.['operator.tekton.dev/created-by'] === component.owner &&
-          s.metadata.labels?.['operator.tekton.dev/type'] === 'main',
+    const ordinals = component.ordinals !== undefined && ordinalsOn(component.ordinals);
+    const problems = await reconcileComponent(kube, state, {
+      component,
+      sets,
+      deployments,
+      statefulSets,
+      env,
+      minor,
+      ordinals,
+      recreateDelayMs,
+      staleImagesOnce,
+      now,
+    });
+    if (component.owner !== 'ManualApprovalGate' && problems.length > 0) configComplete = false;
+    if (component.owner !== 'TektonConfig')
+      await writeConditions(
+        kube,
+        operatorCrPath(component.owner, component.crName),
+        cr,
+        [
+          condition('PreReconciler', []),
+          condition(
+            'InstallerSetAvailable',
+            problems.filter((p) => p.startsWith('installer set')),
+          ),
+          condition('InstallerSetReady', problems),
+          condition(
+            'PostReconciler',
+            problems.length > 0 ? ['waiting for the installer sets'] : [],
+          ),
+          condition('Ready', problems),
+        ],
+        component.payloadVersion,
       );
-      if (mains.length > 0 && mains.length !== mainCount) {
-        const staticFirst = [...mains].sort(
-          (a, b) =>
-            Number(!a.metadata.name.includes('-main-static-')) -
-            Number(!b.metadata.name.includes('-main-static-')),
-        );
-        for (const set of staticFirst) await kube.delete(`${setsPath}/${set.metadata.name}`);
-        complete = false;
-        continue;
-      }
-    }
-    for (const definition of component.sets) {
-      const pattern = new RegExp(`^${definition.prefix}[a-z0-9]{5}$`);
-      const matching = sets.filter(
-        (s) =>
-          pattern.test(s.metadata.name) &&
-          s.metadata.labels?.['operator.tekton.dev/type'] === definition.type,
-      );
-      for (const set of matching.filter((s) => s.metadata.deletionTimestamp)) {
-        // The real finalizer deletes every resource the set manages.
-        for (const name of set.spec?.deployments ?? [])
-          await kube.delete(resourcePath('apps', 'v1', 'deployments', TARGET_NAMESPACE, name));
-        await kube.mergePatch(`${setsPath}/${set.metadata.name}`, {
-          metadata: { finalizers: null },
-        });
-        state.deletedAt.set(definition.prefix, now);
-        state.lastDeletion = now;
-      }
-      const workloads = definition.workloads ? component.workloads : [];
-      const desired = workloads.map((workload) => ({
-        workload,
-        containers: workload.containers.map((c) => ({
-          name: c.name,
-          image:
-            env.get(imageVariable(component.prefix, c.name, undefined, minor)) ?? 'missing-image',
-          args: (c.imageFlags ?? []).flatMap((flag) => [
-            flag,
-            env.get(imageVariable(component.prefix, c.name, flag)) ?? 'missing-image',
-          ]),
-        })),
-      }));
-      const imagesHash = hash(desired.map((d) => d.containers));
-      const live = matching.find((s) => !s.metadata.deletionTimestamp);
-      if (
-        live &&
-        definition.recreateOnImageChange &&
-        live.metadata.annotations?.[IMAGES_HASH] !== imagesHash
-      ) {
-        // The console plugin's reconciler replaces its own set when its manifests' hash changes.
-        await kube.delete(`${setsPath}/${live.metadata.name}`);
-        complete = false;
-        continue;
-      }
-      if (live) {
-        if (definition.workloads) {
-          for (const workload of component.workloads) {
-            const deployment = deployments.find((d) => d.metadata.name === workload.deployment);
-            if (
-              !deployment ||
-              (deployment.status?.availableReplicas ?? 0) < 1 ||
-              deployment.status?.observedGeneration !== deployment.metadata.generation
-            )
-              complete = false;
-          }
-        }
-        continue;
-      }
-      complete = false;
-      if (now - (state.deletedAt.get(definition.prefix) ?? 0) < recreateDelayMs) continue;
-      const name = `${definition.prefix}${suffix()}`;
-      await kube.create(setsPath, {
-        apiVersion: 'operator.tekton.dev/v1alpha1',
-        kind: 'TektonInstallerSet',
-        metadata: {
-          name,
-          finalizers: [FINALIZER],
-          labels: {
-            'operator.tekton.dev/created-by': definition.createdBy ?? component.owner,
-            'operator.tekton.dev/type': definition.type,
-            'operator.tekton.dev/release-version': OPERATOR_VERSION,
-          },
-          ...(definition.recreateOnImageChange
-            ? { annotations: { [IMAGES_HASH]: imagesHash } }
-            : {}),
-        },
-        spec: { deployments: workloads.map((w) => w.deployment) },
-      });
-      for (const { workload, containers } of desired) {
-        const labels = { app: workload.deployment };
-        await kube.delete(
-          resourcePath('apps', 'v1', 'deployments', TARGET_NAMESPACE, workload.deployment),
-        );
-        await kube.create(resourcePath('apps', 'v1', 'deployments', TARGET_NAMESPACE), {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          metadata: {
-            name: workload.deployment,
-            namespace: TARGET_NAMESPACE,
-            labels: { ...labels, [SET_LABEL]: name },
-          },
-          spec: {
-            replicas: 1,
-            selector: { matchLabels: labels },
-            template: { metadata: { labels }, spec: { containers } },
-          },
-        });
-      }
-    }
   }
   // Right after a deletion the real operator still reports the old Ready for a moment.
   const stale = state.wasReady && now - state.lastDeletion < staleReadyMs;
-  const ready = complete || stale;
+  const ready = configComplete || stale;
   state.wasReady = ready;
-  // An empty message is left out: the 1.20 API server stores "" as null and then refuses it.
-  const condition = (type: string, status: boolean, reason: string) => ({
-    type,
-    status: status ? 'True' : 'False',
-    reason,
-    ...(status ? {} : { message: 'Components not in ready state' }),
+  const notReady = ready ? [] : ['Components not in ready state'];
+  await writeConditions(
+    kube,
+    configPath,
+    config,
+    [
+      condition('PreInstall', []),
+      condition('ComponentsReady', notReady),
+      condition('PostInstall', []),
+      condition('Ready', notReady),
+    ],
+    OPERATOR_VERSION,
+  );
+}
+
+/** A condition: True without problems, else False with the first problem as its message. */
+function condition(type: string, problems: string[]): Condition {
+  return problems.length === 0
+    ? { type, status: 'True', reason: 'Installed' }
+    : { type, status: 'False', reason: 'Error', message: problems.join('; ') };
+}
+
+/** Writes the conditions and version when they changed (an empty message is left out: the 1.20 API server stores "" as null and then refuses it). */
+async function writeConditions(
+  kube: Kube,
+  path: string,
+  cr: OperatorCr,
+  conditions: Condition[],
+  version?: string,
+): Promise<void> {
+  const key = (list: Condition[]) => JSON.stringify(list.map((c) => [c.type, c.status, c.message]));
+  if (key(cr.status?.conditions ?? []) === key(conditions) && cr.status?.version === version)
+    return;
+  await kube.mergePatch(`${path}/status`, {
+    status: {
+      conditions,
+      ...(version ? { version } : {}),
+      observedGeneration: cr.metadata.generation,
+    },
   });
-  const conditions = [
-    condition('PreInstall', true, 'Installed'),
-    condition('ComponentsReady', ready, ready ? 'Installed' : 'Error'),
-    condition('PostInstall', true, 'Installed'),
-    condition('Ready', ready, ready ? 'Installed' : 'Error'),
-  ];
-  const current = config.status?.conditions ?? [];
-  if (
-    JSON.stringify(current.map((c) => [c.type, c.status])) !==
-    JSON.stringify(conditions.map((c) => [c.type, c.status]))
-  ) {
-    await kube.mergePatch(`${configPath}/status`, {
-      status: {
-        conditions,
-        version: OPERATOR_VERSION,
-        observedGeneration: config.metadata.generation,
+}
+
+/**
+ * One component's installer sets and workloads; returns what keeps it from being ready
+ * (empty when ready).
+ */
+async function reconcileComponent(
+  kube: Kube,
+  state: OperatorState,
+  input: {
+    component: ComponentRelease;
+    sets: InstallerSet[];
+    deployments: Deployment[];
+    statefulSets: StatefulSet[];
+    env: Map<string, string>;
+    minor: number;
+    ordinals: boolean;
+    recreateDelayMs: number;
+    staleImagesOnce: boolean;
+    now: number;
+  },
+): Promise<string[]> {
+  const { component, sets, ordinals, now } = input;
+  const setsPath = resourcePath('operator.tekton.dev', 'v1alpha1', 'tektoninstallersets');
+  const prefixOf = (definition: ComponentRelease['sets'][number]) =>
+    ordinals && definition.statefulPrefix ? definition.statefulPrefix : definition.prefix;
+  // upstream/pkg/reconciler/kubernetes/tektoninstallerset/client/check.go: a component's
+  // main sets must be exactly two (static + deployment, or static + statefulset); any other
+  // count, or a set of the other kind, is ErrInvalidState, on which cleanup.go deletes them
+  // all, static first, and create.go makes both again.
+  const mainDefinitions = component.sets.filter((d) => d.type === 'main');
+  if (mainDefinitions.length > 0) {
+    const mains = sets.filter(
+      (s) =>
+        !s.metadata.deletionTimestamp &&
+        s.metadata.labels?.['operator.tekton.dev/created-by'] === component.owner &&
+        s.metadata.labels?.['operator.tekton.dev/type'] === 'main',
+    );
+    const expected = mainDefinitions.map(prefixOf);
+    const wrongKind = mains.some((s) => !expected.some((p) => s.metadata.name.startsWith(p)));
+    if (mains.length > 0 && (mains.length !== mainDefinitions.length || wrongKind)) {
+      const staticFirst = [...mains].sort(
+        (a, b) =>
+          Number(!a.metadata.name.includes('-main-static-')) -
+          Number(!b.metadata.name.includes('-main-static-')),
+      );
+      for (const set of staticFirst) await kube.delete(`${setsPath}/${set.metadata.name}`);
+      return [`installer sets of ${component.owner} in an invalid state: re-creating them`];
+    }
+  }
+  const problems: string[] = [];
+  for (const definition of component.sets) {
+    const prefix = prefixOf(definition);
+    const pattern = new RegExp(`^${prefix}[a-z0-9]{5}$`);
+    const matching = sets.filter(
+      (s) =>
+        pattern.test(s.metadata.name) &&
+        s.metadata.labels?.['operator.tekton.dev/type'] === definition.type,
+    );
+    const stale =
+      definition.workloads &&
+      input.staleImagesOnce &&
+      !state.staleImagesUsed &&
+      state.previousEnv !== undefined;
+    const env = stale && state.previousEnv ? state.previousEnv : input.env;
+    const workloads = definition.workloads ? component.workloads : [];
+    const desired = workloads.map((workload) => ({
+      workload,
+      kind: ordinals && workload.ordinals ? ('StatefulSet' as const) : ('Deployment' as const),
+      containers: workload.containers.map((c) => ({
+        name: c.name,
+        image:
+          env.get(imageVariable(component.prefix, c.name, undefined, input.minor)) ??
+          'missing-image',
+        args: (c.imageFlags ?? []).flatMap((flag) => [
+          flag,
+          env.get(imageVariable(component.prefix, c.name, flag)) ?? 'missing-image',
+        ]),
+      })),
+    }));
+    const imagesHash = hash(desired.map((d) => d.containers));
+    const installType = ordinals ? 'statefulset' : 'deployment';
+    const live = matching.find((s) => !s.metadata.deletionTimestamp);
+    if (
+      live &&
+      ((definition.recreateOnImageChange &&
+        live.metadata.annotations?.[IMAGES_HASH] !== imagesHash) ||
+        (definition.installType &&
+          live.metadata.labels?.['operator.tekton.dev/installType'] !== installType))
+    ) {
+      // The console plugin's reconciler replaces its own set when its manifests' hash changes;
+      // chains and results replace theirs when the install type changes.
+      await kube.delete(`${setsPath}/${live.metadata.name}`);
+      problems.push(`installer set ${live.metadata.name} is being replaced`);
+      continue;
+    }
+    if (live) {
+      for (const { workload, kind } of desired) {
+        const notReady = workloadNotReady(input, workload.deployment, kind);
+        if (notReady) problems.push(notReady);
+      }
+      continue;
+    }
+    problems.push(`installer set ${prefix}* is not there yet`);
+    if (now - (state.deletedAt.get(prefix) ?? 0) < input.recreateDelayMs) continue;
+    if (stale) state.staleImagesUsed = true;
+    const name = `${prefix}${suffix()}`;
+    const of = (kind: string) =>
+      desired.filter((d) => d.kind === kind).map((d) => d.workload.deployment);
+    await kube.create(setsPath, {
+      apiVersion: 'operator.tekton.dev/v1alpha1',
+      kind: 'TektonInstallerSet',
+      metadata: {
+        name,
+        finalizers: [FINALIZER],
+        labels: {
+          'operator.tekton.dev/created-by': definition.createdBy ?? component.owner,
+          'operator.tekton.dev/type': definition.type,
+          'operator.tekton.dev/release-version': OPERATOR_VERSION,
+          ...(definition.installType ? { 'operator.tekton.dev/installType': installType } : {}),
+        },
+        ...(definition.recreateOnImageChange ? { annotations: { [IMAGES_HASH]: imagesHash } } : {}),
       },
+      spec: { deployments: of('Deployment'), statefulSets: of('StatefulSet') },
     });
+    for (const { workload, kind, containers } of desired) {
+      const labels = { app: workload.deployment };
+      const plural = kind === 'StatefulSet' ? 'statefulsets' : 'deployments';
+      // A workload of the other kind left from before is replaced.
+      for (const other of ['deployments', 'statefulsets'])
+        await kube.delete(resourcePath('apps', 'v1', other, TARGET_NAMESPACE, workload.deployment));
+      await createWhenGone(kube, resourcePath('apps', 'v1', plural, TARGET_NAMESPACE), {
+        apiVersion: 'apps/v1',
+        kind,
+        metadata: {
+          name: workload.deployment,
+          namespace: TARGET_NAMESPACE,
+          labels: { ...labels, [SET_LABEL]: name },
+        },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: labels },
+          ...(kind === 'StatefulSet' ? { serviceName: workload.deployment } : {}),
+          template: { metadata: { labels }, spec: { containers } },
+        },
+      });
+    }
+  }
+  return problems;
+}
+
+function workloadNotReady(
+  input: { deployments: Deployment[]; statefulSets: StatefulSet[] },
+  name: string,
+  kind: 'Deployment' | 'StatefulSet',
+): string | undefined {
+  const workload =
+    kind === 'StatefulSet'
+      ? input.statefulSets.find((s) => s.metadata.name === name)
+      : input.deployments.find((d) => d.metadata.name === name);
+  if (!workload) return `${kind} ${name} does not exist`;
+  const status = workload.status as
+    { availableReplicas?: number; readyReplicas?: number; observedGeneration?: number } | undefined;
+  const ready = kind === 'StatefulSet' ? status?.readyReplicas : status?.availableReplicas;
+  if ((ready ?? 0) < 1 || status?.observedGeneration !== workload.metadata.generation)
+    return `${kind} ${name} is not ready`;
+  return undefined;
+}
+
+/** Creates an object whose namesake is still being deleted (409 until it is gone). */
+async function createWhenGone(kube: Kube, collection: string, object: KubeObject): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await kube.create(collection, object);
+      return;
+    } catch (error) {
+      if (!(error instanceof KubeError && error.status === 409) || attempt >= 50) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 }
 

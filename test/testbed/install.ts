@@ -7,7 +7,22 @@ import {
   settingsData,
   type TestbedSettings,
 } from './objects.js';
-import { CSV_PATH, OPERATOR_DEPLOYMENT, OPERATOR_NAMESPACE } from './release.js';
+import {
+  CSV_PATH,
+  csvName,
+  OPERATOR_DEPLOYMENT,
+  OPERATOR_NAMESPACE,
+  OPERATOR_VERSION,
+  operatorCsv,
+} from './release.js';
+
+export const SUBSCRIPTION_PATH = resourcePath(
+  'operators.coreos.com',
+  'v1alpha1',
+  'subscriptions',
+  OPERATOR_NAMESPACE,
+  'openshift-pipelines-operator',
+);
 
 /** Whether TektonConfig `config` says Ready=True. */
 export async function tektonConfigReady(kube: Kube): Promise<boolean> {
@@ -82,4 +97,53 @@ export async function setOpenShiftVersion(kube: Kube, version: string): Promise<
   await kube.mergePatch('/apis/config.openshift.io/v1/clusterversions/version/status', {
     status: { desired: { version: full }, history: [{ state: 'Completed', version: full }] },
   });
+}
+
+/**
+ * Sets the Subscription's `spec.config.env` (null removes it), as a cluster admin overriding
+ * the operator's env through OLM would.
+ */
+export async function setSubscriptionEnv(
+  kube: Kube,
+  env: { name: string; value: string }[] | null,
+): Promise<void> {
+  await kube.mergePatch(SUBSCRIPTION_PATH, { spec: { config: env ? { env } : null } });
+}
+
+/**
+ * Starts an operator upgrade as a catalog update does: a CSV of `version` that replaces the
+ * installed one. OLM installs it and keeps the old CSV (phase Replacing) for the testbed's
+ * `replacedCsvMs`. Returns the new CSV's name.
+ */
+export async function startOperatorUpgrade(
+  kube: Kube,
+  version: string,
+  from = OPERATOR_VERSION,
+): Promise<string> {
+  const grace = (
+    await kube.get<{
+      spec: {
+        install: {
+          spec: {
+            deployments: {
+              spec: { template: { spec: { terminationGracePeriodSeconds?: number } } };
+            }[];
+          };
+        };
+      };
+    }>(
+      resourcePath(
+        'operators.coreos.com',
+        'v1alpha1',
+        'clusterserviceversions',
+        OPERATOR_NAMESPACE,
+        csvName(from),
+      ),
+    )
+  ).spec.install.spec.deployments[0]?.spec.template.spec.terminationGracePeriodSeconds;
+  await kube.create(
+    resourcePath('operators.coreos.com', 'v1alpha1', 'clusterserviceversions', OPERATOR_NAMESPACE),
+    operatorCsv(grace, version, csvName(from)),
+  );
+  return csvName(version);
 }

@@ -5,8 +5,24 @@ import { OPERATOR_NAMESPACE, TARGET_NAMESPACE } from './release.js';
 export const SETTINGS = { namespace: 'kube-system', name: 'streamstress-testbed' } as const;
 
 export interface TestbedSettings {
-  /** false reproduces OpenShift Pipelines 1.21.0, where CSV env changes did not reach the Deployment. */
-  propagateCsvEnv: boolean;
+  /**
+   * false stops OLM's operator (a fault: a crashed or throttled olm-operator), so no CSV change
+   * reaches the Deployment. The real OLM always carries CSV changes to the Deployment
+   * (pkg/controller/install/deployment.go, DOMAIN.md §9.5).
+   */
+  olmRunning: boolean;
+  /** How long a replaced CSV stays (phase Replacing) beside its successor during an upgrade. */
+  replacedCsvMs: number;
+  /**
+   * How the operator creates TektonConfig `config` when it starts: with `statefulset-ordinals`
+   * on for pipeline, chains and results, as the release-tests install flow sets it.
+   */
+  statefulsetOrdinals: boolean;
+  /**
+   * A fault: the operator re-creates the next workload set with the images it used before the
+   * last env change, once — as an operator whose cache lags would.
+   */
+  staleImagesOnce: boolean;
   /** How long the operator waits before re-creating a deleted installer set. */
   recreateDelayMs: number;
   /** How long TektonConfig still says Ready=True after an installer set was deleted. */
@@ -20,7 +36,10 @@ export interface TestbedSettings {
 }
 
 export const DEFAULT_SETTINGS: TestbedSettings = {
-  propagateCsvEnv: true,
+  olmRunning: true,
+  replacedCsvMs: 0,
+  statefulsetOrdinals: false,
+  staleImagesOnce: false,
   recreateDelayMs: 500,
   staleReadyMs: 1000,
   operatorGraceSeconds: 3,
@@ -31,6 +50,7 @@ export interface ClusterOptions {
   /** The OpenShift version ClusterVersion reports: `X.Y` or `X.Y.Z` (default 4.20.0). */
   openshiftVersion?: string;
   operatorGraceSeconds?: number;
+  statefulsetOrdinals?: boolean;
 }
 
 export const DEFAULT_OPENSHIFT_VERSION = '4.20.0';
@@ -93,6 +113,9 @@ export function baseObjects(options: ClusterOptions = {}): [string, object][] {
           ...(options.operatorGraceSeconds === undefined
             ? {}
             : { operatorGraceSeconds: options.operatorGraceSeconds }),
+          ...(options.statefulsetOrdinals === undefined
+            ? {}
+            : { statefulsetOrdinals: options.statefulsetOrdinals }),
         }),
       },
     ],
@@ -132,7 +155,10 @@ export function baseObjects(options: ClusterOptions = {}): [string, object][] {
 
 export function settingsData(settings: TestbedSettings): Record<string, string> {
   return {
-    propagateCsvEnv: String(settings.propagateCsvEnv),
+    olmRunning: String(settings.olmRunning),
+    replacedCsvMs: String(settings.replacedCsvMs),
+    statefulsetOrdinals: String(settings.statefulsetOrdinals),
+    staleImagesOnce: String(settings.staleImagesOnce),
     recreateDelayMs: String(settings.recreateDelayMs),
     staleReadyMs: String(settings.staleReadyMs),
     operatorGraceSeconds: String(settings.operatorGraceSeconds),
@@ -141,7 +167,10 @@ export function settingsData(settings: TestbedSettings): Record<string, string> 
 
 export function parseSettings(data: Record<string, string> | undefined): TestbedSettings {
   return {
-    propagateCsvEnv: (data?.propagateCsvEnv ?? 'true') !== 'false',
+    olmRunning: (data?.olmRunning ?? 'true') !== 'false',
+    replacedCsvMs: Number(data?.replacedCsvMs ?? DEFAULT_SETTINGS.replacedCsvMs),
+    statefulsetOrdinals: data?.statefulsetOrdinals === 'true',
+    staleImagesOnce: data?.staleImagesOnce === 'true',
     recreateDelayMs: Number(data?.recreateDelayMs ?? DEFAULT_SETTINGS.recreateDelayMs),
     staleReadyMs: Number(data?.staleReadyMs ?? DEFAULT_SETTINGS.staleReadyMs),
     operatorGraceSeconds: Number(

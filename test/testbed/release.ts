@@ -10,7 +10,15 @@ import { createHash } from 'node:crypto';
 export interface Workload {
   deployment: string;
   containers: { name: string; imageFlags?: string[] }[];
+  /**
+   * Runs as a StatefulSet when TektonConfig turns on `statefulset-ordinals` for its component
+   * (DOMAIN.md §9.4; tektoncd/operator ConvertDeploymentToStatefulSet).
+   */
+  ordinals?: boolean;
 }
+
+/** Where a component's `statefulset-ordinals` switch lives in TektonConfig's spec. */
+export type OrdinalsSection = 'pipeline' | 'chain' | 'result';
 
 export interface ComponentRelease {
   /** The operator custom resource that owns the component. */
@@ -21,11 +29,18 @@ export interface ComponentRelease {
     | 'TektonResult'
     | 'ManualApprovalGate'
     | 'TektonConfig';
+  /** The name of the owner's custom resource. */
+  crName: string;
+  /** What the operator ships of the component (OSP 1.21 / operator v0.78, DOMAIN.md §9.6). */
+  payloadVersion?: string;
+  /** The TektonConfig section whose `performance.statefulset-ordinals` applies, if any. */
+  ordinals?: OrdinalsSection;
   prefix: string;
   /**
    * Installer sets: name prefix (a random suffix follows), type label, whether the workloads
    * live in it, the created-by label when it is not the owner's kind, and whether the operator
-   * re-creates the set itself when its images change.
+   * re-creates the set itself when its images change. `statefulPrefix` names the workload set
+   * when statefulset-ordinals is on; `installType` sets carry `operator.tekton.dev/installType`.
    */
   sets: {
     prefix: string;
@@ -33,6 +48,8 @@ export interface ComponentRelease {
     workloads: boolean;
     createdBy?: string;
     recreateOnImageChange?: boolean;
+    statefulPrefix?: string;
+    installType?: boolean;
   }[];
   workloads: Workload[];
 }
@@ -40,7 +57,10 @@ export interface ComponentRelease {
 export const TARGET_NAMESPACE = 'openshift-pipelines';
 export const OPERATOR_NAMESPACE = 'openshift-operators';
 export const OPERATOR_VERSION = '1.21.0';
-export const CSV_NAME = `openshift-pipelines-operator-rh.v${OPERATOR_VERSION}`;
+export function csvName(version: string): string {
+  return `openshift-pipelines-operator-rh.v${version}`;
+}
+export const CSV_NAME = csvName(OPERATOR_VERSION);
 export const OPERATOR_DEPLOYMENT = 'openshift-pipelines-operator';
 export const OPERATOR_CONTAINER = 'openshift-pipelines-operator-lifecycle';
 export const CSV_PATH = `/apis/operators.coreos.com/v1alpha1/namespaces/${OPERATOR_NAMESPACE}/clusterserviceversions/${CSV_NAME}`;
@@ -49,14 +69,25 @@ export const OPERATOR_DEPLOYMENT_PATH = `/apis/apps/v1/namespaces/${OPERATOR_NAM
 export const RELEASE: ComponentRelease[] = [
   {
     owner: 'TektonPipeline',
+    crName: 'pipeline',
+    payloadVersion: 'v1.6.6',
+    ordinals: 'pipeline',
     prefix: 'IMAGE_PIPELINES_',
+    // upstream/pkg/reconciler/kubernetes/tektoninstallerset/client/create.go: the workload set
+    // is <kind>-main-deployment- or, with statefulset-ordinals, <kind>-main-statefulset-.
     sets: [
       { prefix: 'pipeline-main-static-', type: 'main', workloads: false },
-      { prefix: 'pipeline-main-deployment-', type: 'main', workloads: true },
+      {
+        prefix: 'pipeline-main-deployment-',
+        statefulPrefix: 'pipeline-main-statefulset-',
+        type: 'main',
+        workloads: true,
+      },
     ],
     workloads: [
       {
         deployment: 'tekton-pipelines-controller',
+        ordinals: true,
         containers: [
           {
             name: 'tekton-pipelines-controller',
@@ -75,11 +106,17 @@ export const RELEASE: ComponentRelease[] = [
         deployment: 'tekton-events-controller',
         containers: [{ name: 'tekton-events-controller' }],
       },
-      { deployment: 'tekton-pipelines-remote-resolvers', containers: [{ name: 'controller' }] },
+      {
+        deployment: 'tekton-pipelines-remote-resolvers',
+        ordinals: true,
+        containers: [{ name: 'controller' }],
+      },
     ],
   },
   {
     owner: 'TektonTrigger',
+    crName: 'trigger',
+    payloadVersion: 'v0.34.0',
     prefix: 'IMAGE_TRIGGERS_',
     sets: [
       { prefix: 'trigger-main-static-', type: 'main', workloads: false },
@@ -99,30 +136,39 @@ export const RELEASE: ComponentRelease[] = [
   },
   {
     owner: 'TektonChain',
+    crName: 'chain',
+    payloadVersion: 'v0.26.9',
+    ordinals: 'chain',
     prefix: 'IMAGE_CHAINS_',
+    // upstream/pkg/reconciler/kubernetes/tektonchain/installerset.go: the signing secrets and
+    // the user's configuration have sets of their own types.
     sets: [
-      { prefix: 'chain-', type: 'chain', workloads: true },
-      { prefix: 'chain-secret-', type: 'chain', workloads: false },
-      { prefix: 'chain-config-', type: 'chain', workloads: false },
+      { prefix: 'chain-', type: 'chain', workloads: true, installType: true },
+      { prefix: 'chain-secret-', type: 'chain-secret', workloads: false },
+      { prefix: 'chain-config-', type: 'chain-config', workloads: false },
     ],
     workloads: [
       {
         deployment: 'tekton-chains-controller',
+        ordinals: true,
         containers: [{ name: 'tekton-chains-controller' }],
       },
     ],
   },
   {
     owner: 'TektonResult',
+    crName: 'result',
+    payloadVersion: 'v0.17.2',
+    ordinals: 'result',
     prefix: 'IMAGE_RESULTS_',
     sets: [
       { prefix: 'result-pre-', type: 'pre', workloads: false },
-      { prefix: 'result-', type: 'result', workloads: true },
+      { prefix: 'result-', type: 'result', workloads: true, installType: true },
       { prefix: 'result-post-', type: 'post', workloads: false },
     ],
     workloads: [
       { deployment: 'tekton-results-api', containers: [{ name: 'api' }] },
-      { deployment: 'tekton-results-watcher', containers: [{ name: 'watcher' }] },
+      { deployment: 'tekton-results-watcher', ordinals: true, containers: [{ name: 'watcher' }] },
       {
         deployment: 'tekton-results-retention-policy-agent',
         containers: [{ name: 'retention-policy-agent' }],
@@ -131,6 +177,8 @@ export const RELEASE: ComponentRelease[] = [
   },
   {
     owner: 'ManualApprovalGate',
+    crName: 'manual-approval-gate',
+    payloadVersion: 'v0.7.0',
     prefix: 'IMAGE_MAG_',
     sets: [
       { prefix: 'manualapprovalgate-main-static-', type: 'main', workloads: false },
@@ -146,6 +194,7 @@ export const RELEASE: ComponentRelease[] = [
   },
   {
     owner: 'TektonConfig',
+    crName: 'config',
     prefix: 'IMAGE_PIPELINES_',
     sets: [
       // upstream/pkg/reconciler/openshift/tektonconfig/console_plugin_reconciler.go: its own
@@ -223,19 +272,27 @@ export function shippedImageEnv(): { name: string; value: string }[] {
   return [...names].sort().map((name) => ({ name, value: shippedImage(name) }));
 }
 
-/** The CSV; `graceSeconds` is the testbed's knob for how long an old operator pod keeps running. */
-export function operatorCsv(graceSeconds?: number): object {
+/**
+ * The CSV of an operator version; `graceSeconds` is the testbed's knob for how long an old
+ * operator pod keeps running; `replaces` names the CSV an upgrade replaces.
+ */
+export function operatorCsv(
+  graceSeconds?: number,
+  version = OPERATOR_VERSION,
+  replaces?: string,
+): object {
   return {
     apiVersion: 'operators.coreos.com/v1alpha1',
     kind: 'ClusterServiceVersion',
     metadata: {
-      name: CSV_NAME,
+      name: csvName(version),
       namespace: OPERATOR_NAMESPACE,
-      annotations: { 'olm.skipRange': `>=1.20.0 <${OPERATOR_VERSION}` },
+      annotations: { 'olm.skipRange': `>=1.20.0 <${version}` },
     },
     spec: {
       displayName: 'Red Hat OpenShift Pipelines',
-      version: OPERATOR_VERSION,
+      version,
+      ...(replaces ? { replaces } : {}),
       install: {
         strategy: 'deployment',
         spec: {
@@ -257,14 +314,14 @@ export function operatorCsv(graceSeconds?: number): object {
                         image: shippedImage('IMAGE_OPERATOR_LIFECYCLE'),
                         env: [
                           { name: 'OPERATOR_NAME', value: 'openshift-pipelines-operator' },
-                          { name: 'VERSION', value: OPERATOR_VERSION },
+                          { name: 'VERSION', value: version },
                           ...shippedImageEnv(),
                         ],
                       },
                       {
                         name: 'openshift-pipelines-operator-cluster-operations',
                         image: shippedImage('IMAGE_OPERATOR_CLUSTER_OPERATIONS'),
-                        env: [{ name: 'VERSION', value: OPERATOR_VERSION }],
+                        env: [{ name: 'VERSION', value: version }],
                       },
                     ],
                   },
