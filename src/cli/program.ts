@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, StreamstressError, describeError, exitCodeOf, notBuiltYet } from '../errors.js';
-import { planFromRequest, planTable } from '../plan/index.js';
+import { componentsNamed, planFromRequest, planTable } from '../plan/index.js';
 import { analyseOutputDir } from '../results/analyse.js';
 import { connectToCluster } from '../adapters/kube.js';
 import { setupCluster } from '../cluster/setup.js';
@@ -338,6 +338,10 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
       'openshift-marketplace',
     )
     .option('--timeout <seconds>', 'how long to wait for the route and the operator', '600')
+    .option(
+      '--components <list>',
+      'components to be deployed: creates the operator resource those that need one install by (manual-approval-gate)',
+    )
     .action(
       async (options: {
         imageNamespace: string;
@@ -346,9 +350,14 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
         catalogSource: string;
         catalogSourceNamespace: string;
         timeout: string;
+        components?: string;
       }) => {
         const timeoutMs = parseSeconds('--timeout', options.timeout) * 1000;
+        const components = options.components
+          ? await componentsNamed(options.components, globals().config)
+          : [];
         const result = await setupCluster({
+          components,
           kube: await cluster(),
           imageNamespace: options.imageNamespace,
           operatorNamespace: options.operatorNamespace,

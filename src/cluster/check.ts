@@ -1,7 +1,8 @@
 import { KubeError, resourcePath, type KubeClient } from '../adapters/kube.js';
 import { programVersion, type RunProgram } from '../adapters/exec.js';
 import { findContainerTool } from '../build/container.js';
-import { OPERATOR, registryOverrideWarning, type Csv } from './operator.js';
+import { StreamstressError } from '../errors.js';
+import { findCsv, operatorSubscription, registryOverrideWarning, type Csv } from './operator.js';
 
 export interface CheckLine {
   status: 'ok' | 'missing' | 'auto-fixable' | 'warning';
@@ -55,7 +56,7 @@ function permissions(
       why: 'deploy waits for Ready',
     })),
     ...['list', 'watch'].flatMap((verb) =>
-      ['pods', 'deployments'].map((resource) => ({
+      ['pods', 'deployments', 'statefulsets'].map((resource) => ({
         verb,
         group: resource === 'pods' ? '' : 'apps',
         resource,
@@ -63,6 +64,46 @@ function permissions(
         why: 'deploy verifies the running images',
       })),
     ),
+    ...['list', 'watch'].flatMap((verb) =>
+      ['pods', 'replicasets'].map((resource) => ({
+        verb,
+        group: resource === 'pods' ? '' : 'apps',
+        resource,
+        namespace: operatorNamespace,
+        why: "deploy waits for the operator's own rollout",
+      })),
+    ),
+    {
+      verb: 'list',
+      group: olm,
+      resource: 'subscriptions',
+      namespace: operatorNamespace,
+      why: "deploy finds the installed CSV and the Subscription's env overrides",
+    },
+    ...[
+      'tektonpipelines',
+      'tektontriggers',
+      'tektonchains',
+      'tektonresults',
+      'manualapprovalgates',
+    ].map((resource) => ({
+      verb: 'get',
+      group: tekton,
+      resource,
+      why: "deploy waits for the component's Ready and records its version",
+    })),
+    {
+      verb: 'create',
+      group: tekton,
+      resource: 'manualapprovalgates',
+      why: 'setup creates the ManualApprovalGate when manual-approval-gate is planned',
+    },
+    {
+      verb: 'get',
+      group: 'config.openshift.io',
+      resource: 'clusterversions',
+      why: 'deploy picks the console plugin variable by the OpenShift version',
+    },
     {
       verb: 'patch',
       group: 'imageregistry.operator.openshift.io',
@@ -185,14 +226,15 @@ export async function checkPrerequisites(options: {
     });
   }
 
-  const csvs = await kube
-    .list<Csv>(
-      resourcePath('operators.coreos.com', 'v1alpha1', 'clusterserviceversions', operatorNamespace),
-    )
-    .catch(() => [] as Csv[]);
-  const csv = csvs.find((c) =>
-    c.spec.install.spec.deployments.some((d) => d.name === OPERATOR.deployment),
-  );
+  let csv: Csv | undefined;
+  let csvProblem: string | undefined;
+  try {
+    csv = await findCsv(kube, operatorNamespace);
+  } catch (error) {
+    // No operator yet is what setup installs; a copied CSV or an upgrade under way is not.
+    if (!(error instanceof StreamstressError) || !/^No OpenShift Pipelines/.test(error.message))
+      csvProblem = error instanceof StreamstressError ? error.describe() : (error as Error).message;
+  }
   lines.push(
     csv
       ? {
@@ -201,16 +243,34 @@ export async function checkPrerequisites(options: {
           detail: `${csv.metadata.name} (${csv.status?.phase ?? 'unknown phase'})`,
           hard: true,
         }
-      : {
-          status: 'auto-fixable',
-          what: 'OpenShift Pipelines operator',
-          detail: `not installed in ${operatorNamespace}`,
-          hard: true,
-        },
+      : csvProblem
+        ? {
+            status: 'missing',
+            what: 'OpenShift Pipelines operator',
+            detail: csvProblem,
+            hard: true,
+          }
+        : {
+            status: 'auto-fixable',
+            what: 'OpenShift Pipelines operator',
+            detail: `not installed in ${operatorNamespace}`,
+            hard: true,
+          },
   );
-  const override = csv ? registryOverrideWarning(csv) : undefined;
+  const subscription = await operatorSubscription(kube, operatorNamespace).catch(() => undefined);
+  const override = csv ? registryOverrideWarning(csv, subscription) : undefined;
   if (override)
     lines.push({ status: 'warning', what: 'registry override', detail: override, hard: false });
+  const overridden = (subscription?.spec.config?.env ?? [])
+    .map((e) => e.name)
+    .filter((name) => name.startsWith('IMAGE_'));
+  if (overridden.length > 0)
+    lines.push({
+      status: 'warning',
+      what: 'Subscription env overrides',
+      detail: `the Subscription sets ${overridden.join(', ')} over the CSV: deploy refuses to swap ${overridden.length === 1 ? 'that image' : 'those images'}`,
+      hard: false,
+    });
   const route = await kube
     .getOrUndefined<{ spec?: { host?: string } }>(
       resourcePath(

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ExitCode, StreamstressError } from '../errors.js';
 import { resourcePath, type KubeClient, type KubeObject } from '../adapters/kube.js';
-import type { ComponentRegistry, ImageSpec } from '../config/components.js';
+import type { ComponentRegistry, ComponentSpec, ImageSpec } from '../config/components.js';
 import type { Images } from '../build/images.js';
 import { openShiftVersion, operatorVariable } from './openshift.js';
 import { watchUntil } from './watch.js';
@@ -10,8 +10,10 @@ import {
   deploymentTarget,
   findCsv,
   OPERATOR,
+  operatorSubscription,
   patchEnv,
   permissionAware,
+  refuseSubscriptionOverrides,
   registryOverrideWarning,
   type EnvTarget,
   type PodTemplateOwner,
@@ -36,6 +38,12 @@ export const DeploymentRecordSchema = z.object({
       'The sets that really disappeared (those deploy deleted and any the operator deleted with them) and those that replaced them.',
     ),
   reconcileSeconds: z.number(),
+  recycledAgain: z
+    .string()
+    .optional()
+    .describe(
+      'Why the installer sets were recycled a second time: a re-created set still carried old images.',
+    ),
   payload: z
     .record(z.string(), z.string())
     .optional()
@@ -156,20 +164,37 @@ export async function restoreImages(options: DeployOptions): Promise<DeploymentR
 
 async function apply(
   values: Map<string, string>,
-  expected: Expected[],
+  expectedImages: Expected[],
   components: string[],
   options: DeployOptions,
   recordOriginals: boolean,
 ): Promise<DeploymentRecord> {
   const { kube } = options;
+  let expected = expectedImages;
   const started = new Date();
   const progress = options.onProgress ?? (() => undefined);
   const operatorNamespace = options.operatorNamespace ?? 'openshift-operators';
   const targetNamespace = options.targetNamespace ?? 'openshift-pipelines';
   const strategy = options.strategy ?? 'auto';
   const csv = await findCsv(kube, operatorNamespace);
-  const override = registryOverrideWarning(csv);
+  const subscription = await operatorSubscription(kube, operatorNamespace);
+  refuseSubscriptionOverrides(subscription, values.keys());
+  const override = registryOverrideWarning(csv, subscription);
   if (override) progress(`warning: ${override}`);
+  const specs = options.registry.components.filter((c) => components.includes(c.name));
+  const absent = await absentResources(kube, specs);
+  if (recordOriginals && absent.length > 0) {
+    const names = absent.map((c) => c.name).join(', ');
+    throw new StreamstressError(
+      `The operator installs ${names} only when its resource exists, and there is none: ${absent.map((c) => `${c.customResource?.kind ?? ''} ${c.customResource?.name ?? ''}`).join(', ')}. Nothing was changed.`,
+      {
+        exitCode: ExitCode.infrastructure,
+        hint: `Run streamstress setup --components ${absent.map((c) => c.name).join(',')} (or run without --no-auto-setup), or apply one as release-tests' specs/olm.spec does.`,
+      },
+    );
+  }
+  // Restoring a component the operator does not run: its values go back, no workload to see.
+  expected = expected.filter((e) => !absent.some((c) => c.name === e.component));
   const patched: ('csv' | 'deployment')[] = [];
   let fallback: string | undefined;
   let changes: DeploymentRecord['changes'] = [];
@@ -241,19 +266,26 @@ async function apply(
       },
     );
   const setsBefore = await liveSets(kube, options.registry, components);
-  const deleted = await recycleInstallerSets(kube, options.registry, components);
-  progress(`deleted installer sets ${deleted.join(', ') || '(none)'}`);
+  const recycle = async () => {
+    const deleted = await recycleInstallerSets(kube, options.registry, components);
+    progress(`deleted installer sets ${deleted.join(', ') || '(none)'}`);
+    return deleted;
+  };
+  const deleted = await recycle();
   const reconcileStart = Date.now();
   const outcome = await waitForRollout(kube, {
     before: setsBefore,
     deleted,
-    components,
+    recycle,
+    components: specs,
     registry: options.registry,
     expected,
     targetNamespace,
     timeoutMs: options.timeoutMs ?? 900_000,
     progress,
   });
+  await refuseChangedCsv(kube, operatorNamespace, csv.metadata.name);
+  const payload = await payloadVersions(kube, specs);
   return {
     schemaVersion: 1,
     startedAt: started.toISOString(),
@@ -269,8 +301,86 @@ async function apply(
     changes,
     installerSets: { deleted: outcome.gone, created: outcome.created },
     reconcileSeconds: Math.round((outcome.finishedAt - reconcileStart) / 10) / 100,
+    ...(outcome.recycledAgain ? { recycledAgain: outcome.recycledAgain } : {}),
+    ...(Object.keys(payload).length > 0 ? { payload } : {}),
     verified: outcome.verified,
   };
+}
+
+const componentResourcePath = (spec: ComponentSpec) =>
+  spec.customResource
+    ? resourcePath(
+        'operator.tekton.dev',
+        'v1alpha1',
+        spec.customResource.plural,
+        undefined,
+        spec.customResource.name,
+      )
+    : undefined;
+
+type OperatorResource = KubeObject & {
+  status?: {
+    version?: string;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  };
+};
+
+/** Components the operator installs only when their resource exists, whose resource does not. */
+async function absentResources(kube: KubeClient, specs: ComponentSpec[]): Promise<ComponentSpec[]> {
+  const absent: ComponentSpec[] = [];
+  for (const spec of specs) {
+    const path = componentResourcePath(spec);
+    if (!path || !spec.customResource?.setupCreates) continue;
+    const found = await kube.getOrUndefined(path).catch((error: unknown) => {
+      throw permissionAware(
+        error,
+        `get ${spec.customResource?.kind ?? ''} ${spec.customResource?.name ?? ''}`,
+      );
+    });
+    if (!found) absent.push(spec);
+  }
+  return absent;
+}
+
+/** What the operator ships of each component: its resource's `status.version` (DOMAIN.md §9.6). */
+async function payloadVersions(
+  kube: KubeClient,
+  specs: ComponentSpec[],
+): Promise<Record<string, string>> {
+  const payload: Record<string, string> = {};
+  for (const spec of specs) {
+    const path = componentResourcePath(spec);
+    const version = path
+      ? (await kube.getOrUndefined<OperatorResource>(path).catch(() => undefined))?.status?.version
+      : undefined;
+    if (version) payload[spec.name] = version;
+  }
+  return payload;
+}
+
+/**
+ * An upgrade that replaced the CSV during the deploy took the patched values with it: what runs
+ * now is not what was built, and the run would test the wrong thing.
+ */
+async function refuseChangedCsv(
+  kube: KubeClient,
+  namespace: string,
+  patched: string,
+): Promise<void> {
+  let now: string;
+  try {
+    now = `the installed CSV is ${(await findCsv(kube, namespace)).metadata.name}`;
+    if (now.endsWith(` ${patched}`)) return;
+  } catch (error) {
+    now = error instanceof Error ? error.message : String(error);
+  }
+  throw new StreamstressError(
+    `The operator changed during the deploy: the images were patched into ${patched}, and now ${now.replace(/\.?$/, '.')} The images running may not be the ones built: this deploy is invalid.`,
+    {
+      exitCode: ExitCode.infrastructure,
+      hint: "Deploy again once the upgrade has finished; set the Subscription's installPlanApproval to Manual so that catalog updates wait for you.",
+    },
+  );
 }
 
 function envMatches(target: EnvTarget, values: ReadonlyMap<string, string>): boolean {
@@ -421,14 +531,17 @@ interface Rollout {
   gone: string[];
   created: string[];
   verified: DeploymentRecord['verified'];
+  recycledAgain?: string;
   finishedAt: number;
 }
 
 /**
- * Done when the recycled installer sets are back (new names), TektonConfig says Ready=True
- * after that, and each workload runs the expected image (its digest in the pod's imageID; an
- * argument image in the controller's arguments). A stale Ready=True right after the deletion
- * cannot satisfy this: the sets and images are checked too.
+ * Done when the recycled installer sets are back (new names), TektonConfig and each
+ * component's resource say Ready=True after that, and each workload runs the expected image
+ * (its digest in the pod's imageID; an argument image in the controller's arguments). A stale
+ * Ready=True right after the deletion cannot satisfy this: the sets and images are checked too.
+ * When everything is back and Ready but a re-created workload still names an old image — the
+ * operator never corrects that itself (DOMAIN.md §9.2) — the sets are recycled once more.
  */
 async function waitForRollout(
   kube: KubeClient,
@@ -436,7 +549,8 @@ async function waitForRollout(
     /** The live sets of the components before any was deleted, protected ones included. */
     before: string[];
     deleted: string[];
-    components: string[];
+    recycle: () => Promise<string[]>;
+    components: ComponentSpec[];
     registry: ComponentRegistry;
     expected: Expected[];
     targetNamespace: string;
@@ -447,32 +561,37 @@ async function waitForRollout(
   let pending: string[] = ['nothing checked yet'];
   let lastReported = '';
   let outcome: Rollout | undefined;
+  let deleted = options.deleted;
+  let recycledAgain: string | undefined;
+  const names = options.components.map((c) => c.name);
+  const recyclable = new Set(
+    options.components.filter((c) => c.installerSets.recycle.length > 0).map((c) => c.name),
+  );
   const check = async (): Promise<boolean> => {
     const missing: string[] = [];
     // What really went and came, which is more than what deploy deleted: the operator deletes
     // a component's other main set too when one is missing (DOMAIN.md §9.2).
-    const now = await liveSets(kube, options.registry, options.components);
+    const now = await liveSets(kube, options.registry, names);
     const gone = options.before.filter((name) => !now.includes(name));
     const created = now.filter((name) => !options.before.includes(name));
-    const notGone = options.deleted.filter((name) => now.includes(name));
+    const notGone = deleted.filter((name) => now.includes(name));
     if (notGone.length > 0) missing.push(`installer set ${notGone[0]} is not gone yet`);
     if (created.length < gone.length)
       missing.push(`installer sets re-created: ${created.length} of ${gone.length}`);
-    const config = await kube.getOrUndefined<
-      KubeObject & {
-        status?: { conditions?: { type: string; status: string; message?: string }[] };
-      }
-    >(resourcePath('operator.tekton.dev', 'v1alpha1', 'tektonconfigs', undefined, 'config'));
+    const config = await kube.getOrUndefined<OperatorResource>(
+      resourcePath('operator.tekton.dev', 'v1alpha1', 'tektonconfigs', undefined, 'config'),
+    );
     const readyCondition = config?.status?.conditions?.find((c) => c.type === 'Ready');
     if (readyCondition?.status !== 'True')
       missing.push(
         `TektonConfig config Ready=${readyCondition?.status ?? 'absent'}${readyCondition?.message ? ` (${readyCondition.message})` : ''}`,
       );
+    missing.push(...(await resourceProblems(kube, options.components)));
     const verified: DeploymentRecord['verified'] = [];
+    const stale: string[] = [];
     for (const item of options.expected) {
       const problem = await workloadProblem(kube, options.targetNamespace, item);
-      if (problem) missing.push(problem);
-      else
+      if (!problem) {
         verified.push({
           env: item.env,
           deployment: item.image.deployment ?? '',
@@ -481,13 +600,32 @@ async function waitForRollout(
             : { argument: item.image.argument ?? '' }),
           image: item.value,
         });
+        continue;
+      }
+      missing.push(problem.text);
+      // Only a set deploy recycles can be recycled again; the console plugin's replaces itself.
+      if (problem.staleSpec && recyclable.has(item.component)) stale.push(problem.text);
+    }
+    const settled = missing.length === stale.length;
+    if (settled && stale.length > 0 && !recycledAgain) {
+      recycledAgain = `a re-created workload still named an old image (${stale[0]}): the operator had re-created its set from an old env`;
+      options.progress(`${recycledAgain}; recycling the installer sets once more`);
+      deleted = await options.recycle();
+      return false;
     }
     pending = missing;
     const summary =
       missing.length === 0 ? 'all checks hold' : `waiting for ${missing.length}: ${missing[0]}`;
     if (summary !== lastReported) options.progress(summary);
     lastReported = summary;
-    if (missing.length === 0) outcome = { gone, created, verified, finishedAt: Date.now() };
+    if (missing.length === 0)
+      outcome = {
+        gone,
+        created,
+        verified,
+        ...(recycledAgain ? { recycledAgain } : {}),
+        finishedAt: Date.now(),
+      };
     return missing.length === 0;
   };
   const watches = [
@@ -495,6 +633,7 @@ async function waitForRollout(
     resourcePath('operator.tekton.dev', 'v1alpha1', 'tektonconfigs'),
     `/api/v1/namespaces/${options.targetNamespace}/pods`,
     resourcePath('apps', 'v1', 'deployments', options.targetNamespace),
+    resourcePath('apps', 'v1', 'statefulsets', options.targetNamespace),
   ];
   const done = await waitFor(kube, watches, options.timeoutMs, check);
   if (!done || !outcome) {
@@ -510,6 +649,29 @@ async function waitForRollout(
   return outcome;
 }
 
+/**
+ * Each condition of the components' resources that is not True, with its message
+ * (InstallerSetReady, PostReconciler, Ready…): on a timeout they say what the operator is stuck on.
+ */
+async function resourceProblems(kube: KubeClient, specs: ComponentSpec[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const spec of specs) {
+    const path = componentResourcePath(spec);
+    if (!path || !spec.customResource) continue;
+    const resource = await kube.getOrUndefined<OperatorResource>(path);
+    const what = `${spec.customResource.kind} ${spec.customResource.name}`;
+    if (!resource) {
+      problems.push(`${what} does not exist`);
+      continue;
+    }
+    const conditions = resource.status?.conditions ?? [];
+    if (!conditions.some((c) => c.type === 'Ready')) problems.push(`${what} Ready=absent`);
+    for (const c of conditions.filter((c) => c.status !== 'True'))
+      problems.push(`${what} ${c.type}=${c.status}${c.message ? ` (${c.message})` : ''}`);
+  }
+  return problems;
+}
+
 type Pod = KubeObject & {
   status?: {
     phase?: string;
@@ -517,25 +679,62 @@ type Pod = KubeObject & {
   };
 };
 
+/**
+ * The Deployment, or the StatefulSet the operator makes of it with statefulset-ordinals
+ * (DOMAIN.md §9.4), that runs an image.
+ */
+async function findWorkload(
+  kube: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<(PodTemplateOwner & { kind: string }) | undefined> {
+  for (const [plural, kind] of [
+    ['deployments', 'Deployment'],
+    ['statefulsets', 'StatefulSet'],
+  ] as const) {
+    const found = await kube.getOrUndefined<PodTemplateOwner>(
+      resourcePath('apps', 'v1', plural, namespace, name),
+    );
+    if (found) return { ...found, kind };
+  }
+  return undefined;
+}
+
+/**
+ * What keeps a workload from running the expected image, if anything; `staleSpec` when the
+ * workload itself names another image (waiting does not change that), not only its pods.
+ */
 async function workloadProblem(
   kube: KubeClient,
   namespace: string,
   item: Expected,
-): Promise<string | undefined> {
+): Promise<{ text: string; staleSpec: boolean } | undefined> {
   const name = item.image.deployment;
   if (!name) return undefined;
-  const deployment = await kube.getOrUndefined<PodTemplateOwner>(
-    resourcePath('apps', 'v1', 'deployments', namespace, name),
-  );
-  if (!deployment) return `Deployment ${namespace}/${name} does not exist yet`;
+  const workload = await findWorkload(kube, namespace, name);
+  if (!workload)
+    return {
+      text: `Deployment or StatefulSet ${namespace}/${name} does not exist yet`,
+      staleSpec: false,
+    };
+  const containers = workload.spec.template.spec.containers;
   if (item.image.argument) {
-    const args = deployment.spec.template.spec.containers.flatMap((c) => c.args ?? []);
+    const args = containers.flatMap((c) => c.args ?? []);
     const at = args.indexOf(item.image.argument);
     return at !== -1 && args[at + 1] === item.value
       ? undefined
-      : `${name}: argument ${item.image.argument} is not ${item.value} yet`;
+      : {
+          text: `${name}: argument ${item.image.argument} is not ${item.value} yet`,
+          staleSpec: true,
+        };
   }
-  const selector = Object.entries(deployment.spec.selector?.matchLabels ?? {})
+  const declared = containers.find((c) => c.name === item.image.container)?.image;
+  if (declared !== item.value)
+    return {
+      text: `${workload.kind} ${name} names ${declared ?? 'no image'} for container ${item.image.container ?? ''}, not ${item.value}`,
+      staleSpec: true,
+    };
+  const selector = Object.entries(workload.spec.selector?.matchLabels ?? {})
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
   const pods = (await kube.list<Pod>(`/api/v1/namespaces/${namespace}/pods`, selector)).filter(
@@ -547,9 +746,12 @@ async function workloadProblem(
     if (pod.status?.phase !== 'Running' || !status?.ready) return false;
     return digest ? (status.imageID ?? '').endsWith(digest) : status.image === item.value;
   };
-  if (pods.length === 0) return `${name}: no pod yet`;
+  if (pods.length === 0) return { text: `${name}: no pod yet`, staleSpec: false };
   const wrong = pods.filter((p) => !runsIt(p));
   return wrong.length === 0
     ? undefined
-    : `${name}: pod ${wrong[0]?.metadata.name} does not run ${item.value} in container ${item.image.container} yet`;
+    : {
+        text: `${name}: pod ${wrong[0]?.metadata.name} does not run ${item.value} in container ${item.image.container} yet`,
+        staleSpec: false,
+      };
 }

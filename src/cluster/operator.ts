@@ -43,6 +43,36 @@ export interface EnvTarget {
   env: EnvVar[];
 }
 
+export interface Subscription extends KubeObject {
+  spec: { name: string; config?: { env?: EnvVar[] } };
+  status?: { installedCSV?: string; currentCSV?: string };
+}
+
+const COPIED_FROM = 'olm.copiedFrom';
+const runsOperator = (csv: Csv) =>
+  csv.spec.install.spec.deployments.some((d) => d.name === OPERATOR.deployment);
+
+/** The OLM Subscription to the operator in `namespace`, if it was installed through one. */
+export async function operatorSubscription(
+  kube: KubeClient,
+  namespace: string,
+): Promise<Subscription | undefined> {
+  const subscriptions = await kube
+    .list<Subscription>(
+      resourcePath('operators.coreos.com', 'v1alpha1', 'subscriptions', namespace),
+    )
+    .catch((error: unknown) => {
+      throw permissionAware(error, `list Subscriptions in ${namespace}`);
+    });
+  return subscriptions.find((s) => s.spec.name === OPERATOR.package);
+}
+
+/**
+ * The operator's CSV: the one the Subscription's `status.installedCSV` names. Refused: a copied
+ * CSV (`olm.copiedFrom`: OLM overwrites it from its original, so a change reaches no operator)
+ * and an upgrade in progress (two CSVs; the one being replaced loses every change)
+ * — DOMAIN.md §9.5.
+ */
 export async function findCsv(kube: KubeClient, namespace: string): Promise<Csv> {
   const csvs = await kube
     .list<Csv>(
@@ -51,16 +81,66 @@ export async function findCsv(kube: KubeClient, namespace: string): Promise<Csv>
     .catch((error: unknown) => {
       throw permissionAware(error, `list ClusterServiceVersions in ${namespace}`);
     });
-  const csv = csvs.find((c) =>
-    c.spec.install.spec.deployments.some((d) => d.name === OPERATOR.deployment),
-  );
-  if (!csv) {
-    throw new StreamstressError(`No OpenShift Pipelines operator CSV in namespace ${namespace}.`, {
+  const own = csvs.filter((c) => runsOperator(c) && !c.metadata.labels?.[COPIED_FROM]);
+  const subscription = await operatorSubscription(kube, namespace);
+  const installed = subscription?.status?.installedCSV;
+  const current = subscription?.status?.currentCSV;
+  const upgrading = (detail: string) =>
+    new StreamstressError(`An upgrade of the operator is in progress in ${namespace}: ${detail}.`, {
       exitCode: ExitCode.infrastructure,
-      hint: 'Install the operator (streamstress setup, or run without --no-auto-setup), or pass --operator-namespace.',
+      hint: "Images patched into a CSV that is being replaced are lost. Wait until the upgrade has finished (one CSV, phase Succeeded) and deploy again; set the Subscription's installPlanApproval to Manual to keep catalog updates from starting one during a run.",
     });
+  if (installed && current && installed !== current)
+    throw upgrading(`the Subscription moves from ${installed} to ${current}`);
+  const named = own.find((c) => c.metadata.name === installed);
+  if (named) {
+    if (named.status?.phase === 'Replacing' || named.status?.phase === 'Deleting')
+      throw upgrading(`${named.metadata.name} is ${named.status.phase}`);
+    return named;
   }
-  return csv;
+  if (own.length > 1)
+    throw upgrading(
+      `${own.map((c) => `${c.metadata.name} (${c.status?.phase ?? 'no phase'})`).join(' and ')} both exist`,
+    );
+  if (own[0]) return own[0];
+  const copy = csvs.find((c) => runsOperator(c) && c.metadata.labels?.[COPIED_FROM]);
+  if (copy) {
+    const origin = copy.metadata.labels?.[COPIED_FROM] ?? '';
+    throw new StreamstressError(
+      `The CSV ${copy.metadata.name} in ${namespace} is a copy OLM keeps of the one in ${origin} (label ${COPIED_FROM}): OLM overwrites a change to it, and no operator reads it.`,
+      {
+        exitCode: ExitCode.infrastructure,
+        hint: `Pass --operator-namespace ${origin} (action input operator-namespace).`,
+      },
+    );
+  }
+  throw new StreamstressError(`No OpenShift Pipelines operator CSV in namespace ${namespace}.`, {
+    exitCode: ExitCode.infrastructure,
+    hint: 'Install the operator (streamstress setup, or run without --no-auto-setup), or pass --operator-namespace.',
+  });
+}
+
+/**
+ * Refuses when the Subscription sets any of `names` in `spec.config.env`: OLM injects those
+ * into the operator's containers over the CSV's values, so a CSV patch of them would never run
+ * (overrides/inject/inject.go, DOMAIN.md §9.5).
+ */
+export function refuseSubscriptionOverrides(
+  subscription: Subscription | undefined,
+  names: Iterable<string>,
+): void {
+  const overridden = (subscription?.spec.config?.env ?? [])
+    .map((e) => e.name)
+    .filter((name) => [...names].includes(name));
+  if (!subscription || overridden.length === 0) return;
+  const where = `${subscription.metadata.namespace ?? ''}/${subscription.metadata.name}`;
+  throw new StreamstressError(
+    `The Subscription ${where} sets ${overridden.join(', ')} in spec.config.env, and OLM gives that value precedence over the CSV: the images built would not run. Nothing was changed.`,
+    {
+      exitCode: ExitCode.infrastructure,
+      hint: `Remove ${overridden.length === 1 ? 'it' : 'them'} from the Subscription (oc edit subscription ${subscription.metadata.name} -n ${subscription.metadata.namespace ?? ''}) for streamstress runs, or leave ${overridden.length === 1 ? 'that component' : 'those components'} out.`,
+    },
+  );
 }
 
 /**
@@ -68,11 +148,16 @@ export async function findCsv(kube: KubeClient, namespace: string): Promise<Csv>
  * container replaces the registry of every IMAGE_* value, the internal registry included, so
  * the images that run would not be the ones built (DOMAIN.md §9.5).
  */
-export function registryOverrideWarning(csv: Csv): string | undefined {
-  const value = csv.spec.install.spec.deployments
-    .find((d) => d.name === OPERATOR.deployment)
-    ?.spec.template.spec.containers.find((c) => c.name === OPERATOR.container)
-    ?.env?.find((e) => e.name === 'TEKTON_REGISTRY_OVERRIDE')?.value;
+export function registryOverrideWarning(csv: Csv, subscription?: Subscription): string | undefined {
+  const override = (env?: EnvVar[]) =>
+    env?.find((e) => e.name === 'TEKTON_REGISTRY_OVERRIDE')?.value;
+  const value =
+    override(subscription?.spec.config?.env) ??
+    override(
+      csv.spec.install.spec.deployments
+        .find((d) => d.name === OPERATOR.deployment)
+        ?.spec.template.spec.containers.find((c) => c.name === OPERATOR.container)?.env,
+    );
   return value
     ? `the operator has TEKTON_REGISTRY_OVERRIDE=${value}: it rewrites the registry of every IMAGE_* value, the internal registry included, so the images deployed would be pulled from ${value}, not the ones built. Remove it from the operator (CSV or Subscription config) for streamstress runs.`
     : undefined;

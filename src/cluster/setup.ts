@@ -2,6 +2,7 @@ import { ExitCode, StreamstressError } from '../errors.js';
 import { KubeError, resourcePath, type KubeClient, type KubeObject } from '../adapters/kube.js';
 import { OPERATOR, permissionAware, type Csv } from './operator.js';
 import { watchUntil } from './watch.js';
+import type { ComponentSpec } from '../config/components.js';
 
 export interface SetupOptions {
   kube: KubeClient;
@@ -11,6 +12,12 @@ export interface SetupOptions {
   catalogSource?: string;
   catalogSourceNamespace?: string;
   timeoutMs?: number;
+  /**
+   * The planned components: for each whose operator resource must exist before the operator
+   * installs it (`setup-creates`, manual-approval-gate), setup creates that resource.
+   */
+  components?: ComponentSpec[];
+  targetNamespace?: string;
   onStep?: (step: SetupStep) => void;
 }
 
@@ -213,6 +220,25 @@ export async function setupCluster(options: SetupOptions): Promise<SetupResult> 
       after.version,
     ];
   });
+
+  for (const component of options.components ?? []) {
+    const resource = component.customResource;
+    if (!resource?.setupCreates) continue;
+    await run(`create the ${resource.kind} ${resource.name}`, async () => {
+      const collection = resourcePath('operator.tekton.dev', 'v1alpha1', resource.plural);
+      if (await kube.getOrUndefined(`${collection}/${resource.name}`))
+        return ['already', 'exists', undefined];
+      // As release-tests' specs/olm.spec applies it: the operator installs the component only
+      // when this resource exists (DOMAIN.md §9.4).
+      await kube.create(collection, {
+        apiVersion: 'operator.tekton.dev/v1alpha1',
+        kind: resource.kind,
+        metadata: { name: resource.name },
+        spec: { targetNamespace: options.targetNamespace ?? 'openshift-pipelines' },
+      });
+      return ['done', `created, so that the operator installs ${component.name}`, undefined];
+    });
+  }
 
   return {
     steps,

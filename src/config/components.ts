@@ -61,6 +61,13 @@ const ComponentToml = z.strictObject({
     recycle: z.array(z.string().regex(LABEL_SELECTOR, 'must be a label selector such as a=b,c=d')),
     protect: z.array(z.string().min(1)).default([]),
   }),
+  'custom-resource': z
+    .strictObject({
+      kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'must be a Kind such as TektonPipeline'),
+      name: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'must be a Kubernetes object name'),
+      'setup-creates': z.boolean().default(false),
+    })
+    .optional(),
   images: z.array(ImageToml).min(1, 'lists no image'),
 });
 
@@ -99,6 +106,13 @@ export interface ComponentSpec {
   defaultRef: string;
   module?: string;
   installerSets: { recycle: string[]; protect: string[] };
+  /**
+   * The operator's resource for the component (operator.tekton.dev/v1alpha1, cluster-scoped):
+   * its Ready condition joins deploy's checks, its `status.version` is what the operator ships,
+   * and with `setupCreates` the operator installs the component only when it exists, so setup
+   * creates it.
+   */
+  customResource?: { kind: string; plural: string; name: string; setupCreates: boolean };
   images: ImageSpec[];
 }
 
@@ -137,6 +151,17 @@ export function parseComponents(text: string, source: string): ComponentRegistry
     defaultRef: c['default-ref'],
     ...(c.module === undefined ? {} : { module: c.module }),
     installerSets: c['installer-sets'],
+    ...(c['custom-resource'] === undefined
+      ? {}
+      : {
+          customResource: {
+            kind: c['custom-resource'].kind,
+            // Every operator.tekton.dev kind's plural is its lower-cased name plus "s".
+            plural: `${c['custom-resource'].kind.toLowerCase()}s`,
+            name: c['custom-resource'].name,
+            setupCreates: c['custom-resource']['setup-creates'],
+          },
+        }),
     images: c.images.map((i) => ({
       ...(i['import-path'] === undefined ? {} : { importPath: i['import-path'] }),
       ...(i.dockerfile === undefined ? {} : { dockerfile: i.dockerfile }),

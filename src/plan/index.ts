@@ -1,5 +1,5 @@
 import { Git } from '../adapters/git.js';
-import { loadComponents } from '../config/components.js';
+import { loadComponents, type ComponentSpec } from '../config/components.js';
 import { defaultCacheDir, parseAsOf } from './as-of.js';
 import { createPlan, type Plan } from './plan.js';
 import { parseComponentSpecs } from './spec.js';
@@ -38,4 +38,14 @@ export async function planFromRequest(request: PlanRequest): Promise<Plan> {
     ...(request.asOf === undefined ? {} : { asOf: request.asOf }),
     cacheDir: request.cacheDir ?? defaultCacheDir(),
   });
+}
+
+/** The components a `--components` list names (refs ignored), from the components file. */
+export async function componentsNamed(
+  list: string,
+  componentsFile?: string,
+): Promise<ComponentSpec[]> {
+  const registry = await loadComponents(componentsFile);
+  const names = parseComponentSpecs(list, registry).map((r) => r.name);
+  return registry.components.filter((c) => names.includes(c.name));
 }

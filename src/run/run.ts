@@ -13,6 +13,7 @@ import {
   type ExitCode as ExitCodeType,
 } from '../errors.js';
 import { checkPlanRequest } from '../plan/index.js';
+import { loadComponents } from '../config/components.js';
 import {
   OUTPUT_LAYOUT,
   plannedComponents,
@@ -107,8 +108,11 @@ const STAGE_LABEL: Record<PhaseName, string> = {
 export async function runAll(options: RunOptions): Promise<RunOutcome> {
   const { progress } = options;
   // Bad input is refused before the cluster or the output directory is touched.
-  if (options.imagesFile) await loadImages(options.imagesFile);
-  else await checkPlanRequest(options.build);
+  const registry = await loadComponents(options.build.componentsFile);
+  const plannedNames = options.imagesFile
+    ? (await loadImages(options.imagesFile)).components.map((c) => c.name)
+    : (await checkPlanRequest(options.build)).requests.map((r) => r.name);
+  const planned = registry.components.filter((c) => plannedNames.includes(c.name));
   const outputDir = resolve(options.outputDir);
   await mkdir(outputDir, { recursive: true });
   const imagesFile = join(outputDir, 'images.json');
@@ -168,6 +172,7 @@ export async function runAll(options: RunOptions): Promise<RunOutcome> {
           imageNamespace: options.setup.imageNamespace,
           operatorNamespace: options.setup.operatorNamespace,
           timeoutMs: options.setup.timeoutSeconds * 1000,
+          components: planned,
           onStep: (step) => progress.message(`setup: ${step.step}: ${step.status}, ${step.detail}`),
         });
         return result.registryRoute;
