@@ -139,6 +139,9 @@ describe('streamstress results', () => {
         payload: 'v0.26.9',
       },
     ]);
+    expect(readFileSync(join(dir, 'results', 'summary.md'), 'utf8')).toContain(
+      '| chains | refs/heads/main | aaaaaaaaaaaa | v0.26.9 |',
+    );
   });
 
   it('compares with a baseline', async () => {
