@@ -78,7 +78,12 @@ function facts(run: Results): HTMLElement {
   );
 }
 
+/**
+ * Each component's ref, built commit and images, and — when the deployment recorded it — the
+ * version the operator ships for it, whose manifests, RBAC and CRDs the built images ran with.
+ */
 function componentsTable(run: Results): HTMLElement {
+  const payload = run.components.some((c) => c.payload !== undefined);
   return h(
     'div',
     { class: 'scroll' },
@@ -92,7 +97,18 @@ function componentsTable(run: Results): HTMLElement {
         h(
           'tr',
           {},
-          ...['component', 'ref', 'commit', 'images'].map((t) => h('th', { scope: 'col' }, t)),
+          ...['component', 'ref', 'commit'].map((t) => h('th', { scope: 'col' }, t)),
+          payload &&
+            h(
+              'th',
+              {
+                scope: 'col',
+                title:
+                  'The version the operator ships for the component: it installs that version’s manifests, RBAC and CRDs and only swaps the images.',
+              },
+              'operator ships',
+            ),
+          h('th', { scope: 'col' }, 'images'),
         ),
       ),
       h(
@@ -105,6 +121,7 @@ function componentsTable(run: Results): HTMLElement {
             h('td', {}, safeLink(c.repo, c.name)),
             h('td', {}, c.ref),
             h('td', {}, commitLink(c.repo, c.commit)),
+            payload && h('td', { class: 'payload' }, c.payload ?? ''),
             h('td', { class: 'num' }, c.images?.length ?? ''),
           ),
         ),

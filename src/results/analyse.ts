@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DeploymentRecordSchema } from '../cluster/deploy.js';
 import { ExitCode, StreamstressError } from '../errors.js';
 import { PlanSchema } from '../plan/plan.js';
 import { applyCategories, loadCategories } from './categories.js';
@@ -12,6 +13,7 @@ import { parseJUnitXml } from './xml.js';
 /** Where a run's output directory keeps each file (DESIGN.md, "output directory"). */
 export const OUTPUT_LAYOUT = {
   plan: 'plan.json',
+  deployment: 'deployment.json',
   xmlReport: join('reports', 'xml-report', 'result.xml'),
   gaugeStdout: join('logs', 'gauge-stdout.log'),
   gaugeStderr: join('logs', 'gauge-stderr.log'),
@@ -54,8 +56,13 @@ export async function analyseOutputDir(
   const parsed = await readTestOutput(dir);
   parsed.tests = parsed.tests.map(countSkipAsSkipped);
 
+  // Components a caller passes already carry their payload (`run` merges its deploy's record).
   const components =
-    options.record?.components ?? (await plannedComponents(dir)) ?? previous?.components ?? [];
+    options.record?.components ??
+    withPayload(
+      (await plannedComponents(dir)) ?? previous?.components ?? [],
+      await deployedPayload(dir),
+    );
   const { tests, categories } = applyCategories(
     parsed.tests,
     rules,
@@ -101,6 +108,32 @@ export async function plannedComponents(dir: string): Promise<Results['component
         commit: c.commit,
       }))
     : undefined;
+}
+
+/** What the operator ships per component, from the deployment record in a run's output directory. */
+async function deployedPayload(dir: string): Promise<Record<string, string> | undefined> {
+  const record = DeploymentRecordSchema.safeParse(
+    await readOptionalJson(join(dir, OUTPUT_LAYOUT.deployment)),
+  );
+  return record.success ? record.data.payload : undefined;
+}
+
+/**
+ * The components with what the operator ships for each next to its built commit: the
+ * deployment record's `payload`, by component name. The operator installs the manifests, RBAC
+ * and CRDs of that version and only swaps the images (DOMAIN.md §9.6), so a failure may come
+ * from that gap rather than from the commit. A component the payload does not name is kept as
+ * it is.
+ */
+export function withPayload(
+  components: readonly Results['components'][number][],
+  payload: Readonly<Record<string, string>> | undefined,
+): Results['components'] {
+  return components.map((component) => {
+    const version =
+      payload && Object.hasOwn(payload, component.name) ? payload[component.name] : undefined;
+    return version === undefined ? component : { ...component, payload: version };
+  });
 }
 
 /**

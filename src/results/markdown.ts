@@ -109,6 +109,7 @@ function render(results: Results, options: SummaryOptions, detail: Detail): stri
     ...results.warnings,
   ];
   if (notes.length > 0) blocks.push(notes.map((n) => `> ⚠️ ${escapeMarkdown(n)}`).join('\n>\n'));
+  if (results.components.length > 0) blocks.push(renderComponents(results.components));
   if (options.comparison) blocks.push(renderComparison(options.comparison));
   const used = results.categories.filter((c) => c.count > 0);
   if (used.length > 0) {
@@ -139,6 +140,28 @@ function render(results: Results, options: SummaryOptions, detail: Detail): stri
     }
   }
   return `${blocks.join('\n\n')}\n`;
+}
+
+/**
+ * What was tested: each component's ref and built commit, and — when the deployment recorded
+ * it — the version the operator ships for it: the operator installs that version's manifests,
+ * RBAC and CRDs and only swaps the images, so a failure may come from that gap.
+ */
+function renderComponents(components: Results['components']): string {
+  const payload = components.some((c) => c.payload !== undefined);
+  return [
+    '### Components',
+    '',
+    table(
+      ['component', 'ref', 'built', ...(payload ? ['operator ships'] : [])],
+      components.map((c) => [
+        escapeMarkdown(c.name),
+        escapeMarkdown(c.ref),
+        escapeMarkdown(c.commit.slice(0, 12)),
+        ...(payload ? [escapeMarkdown(c.payload ?? '')] : []),
+      ]),
+    ),
+  ].join('\n');
 }
 
 function renderComparison(c: Comparison): string {

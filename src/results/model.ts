@@ -71,6 +71,12 @@ export const ResultsSchema = z.object({
       ref: z.string(),
       commit: z.string(),
       images: z.array(z.object({ env: z.string(), ref: z.string().optional() })).optional(),
+      payload: z
+        .string()
+        .optional()
+        .describe(
+          "What the operator ships for this component (its custom resource's status.version, from the deployment record), e.g. v1.6.6: the operator installs the manifests, RBAC and CRDs of that version and only swaps the images, so the built commit ran with them.",
+        ),
     }),
   ),
   releaseTests: z

@@ -18,6 +18,7 @@ import {
   OUTPUT_LAYOUT,
   plannedComponents,
   recordRunWithoutTests,
+  withPayload,
   writeResults,
   type Analysis,
 } from '../results/analyse.js';
@@ -86,7 +87,7 @@ const BUILD_STATE: Record<ComponentBuildState, ItemState> = {
 
 // What an earlier run into the same output directory left and this run writes anew: a stale
 // plan or deployment record must never be taken for this run's.
-const REGENERATED = [OUTPUT_LAYOUT.plan, 'deployment.json', 'restore.json', ...TEST_OUTPUTS];
+const REGENERATED = [OUTPUT_LAYOUT.plan, OUTPUT_LAYOUT.deployment, 'restore.json', ...TEST_OUTPUTS];
 
 /** A stage failed: the run records why and goes no further. */
 class StageStopped extends Error {}
@@ -232,7 +233,7 @@ export async function runAll(options: RunOptions): Promise<RunOutcome> {
       images: c.images.map((i) => ({ env: i.env, ref: i.ref })),
     }));
 
-    await stage('deploy', () => {
+    const deployed = await stage('deploy', () => {
       deployStarted = true;
       return runDeployStage({
         ...options.deploy,
@@ -246,6 +247,8 @@ export async function runAll(options: RunOptions): Promise<RunOutcome> {
         },
       });
     });
+    // Also when the test stage fails to start: results.json says what the images ran with.
+    components = withPayload(components, deployed.record.payload);
 
     const tested = await stage('test', () =>
       runTestStage({

@@ -111,6 +111,8 @@ const RUNS: Results[] = [
 ];
 // A trigger link from the data must not become a javascript: link.
 RUNS[1]!.run.trigger = { event: 'schedule', url: 'javascript:alert(1)' };
+// Run 103's deployment recorded what the operator ships for pipeline.
+RUNS[2]!.components[0]!.payload = 'v1.6.6';
 
 let browser: Browser;
 let site: { url: string; stop(): Promise<void> };
@@ -244,6 +246,17 @@ describe('the dashboard in headless Chromium', () => {
       const commit = page.locator('table.components a', { hasText: 'aaaaaaaaaaaa' });
       expect(await commit.getAttribute('href')).toBe(
         `https://github.com/tektoncd/pipeline/commit/${'a'.repeat(40)}`,
+      );
+      // Next to the built commit: the version whose manifests, RBAC and CRDs it ran with.
+      expect(await page.locator('table.components thead th').allTextContents()).toEqual([
+        'component',
+        'ref',
+        'commit',
+        'operator ships',
+        'images',
+      ]);
+      expect(await commit.locator('xpath=ancestor::tr').locator('td.payload').textContent()).toBe(
+        'v1.6.6',
       );
       expect(await page.locator('.failures h4').allTextContents()).toEqual([
         'Upstream regression (4)',

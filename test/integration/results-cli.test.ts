@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeXmlReport } from '../../bench/generate-report.mjs';
+import type { DeploymentRecord } from '../../src/cluster/deploy.js';
 import { ResultsSchema } from '../../src/results/model.js';
 import { cli, ROOT } from '../helpers/cli.js';
 import { FIXTURES } from '../helpers/fixtures.js';
@@ -9,7 +10,12 @@ import { tempDir } from '../helpers/upstreams.js';
 import { spawn } from 'node:child_process';
 
 /** An output directory as a test run leaves it: the xml-report and/or the console log. */
-function outputDir(files: { xml?: string; console?: string; plan?: object }): string {
+function outputDir(files: {
+  xml?: string;
+  console?: string;
+  plan?: object;
+  deployment?: object;
+}): string {
   const dir = tempDir('results');
   if (files.xml !== undefined) {
     mkdirSync(join(dir, 'reports', 'xml-report'), { recursive: true });
@@ -20,8 +26,29 @@ function outputDir(files: { xml?: string; console?: string; plan?: object }): st
     writeFileSync(join(dir, 'logs', 'gauge-stdout.log'), files.console);
   }
   if (files.plan) writeFileSync(join(dir, 'plan.json'), JSON.stringify(files.plan));
+  if (files.deployment)
+    writeFileSync(join(dir, 'deployment.json'), JSON.stringify(files.deployment));
   return dir;
 }
+
+/** A plan that built chains. */
+const CHAINS_PLAN = {
+  schemaVersion: 1,
+  createdAt: '2026-11-30T00:00:00.000Z',
+  componentsFile: 'components.toml',
+  components: [
+    {
+      name: 'chains',
+      repo: 'https://example.test/chains',
+      build: 'ko',
+      requested: 'main',
+      ref: 'refs/heads/main',
+      refKind: 'branch',
+      commit: 'a'.repeat(40),
+      images: [],
+    },
+  ],
+};
 
 /** The totals of the fixture run gauge-run.xml / gauge-run.console.log. */
 const GAUGE_RUN_TOTALS = {
@@ -68,24 +95,7 @@ describe('streamstress results', () => {
   });
 
   it('takes components from plan.json: a chains failure in a run that deployed chains is a regression', async () => {
-    const plan = {
-      schemaVersion: 1,
-      createdAt: '2026-11-30T00:00:00.000Z',
-      componentsFile: 'components.toml',
-      components: [
-        {
-          name: 'chains',
-          repo: 'https://example.test/chains',
-          build: 'ko',
-          requested: 'main',
-          ref: 'refs/heads/main',
-          refKind: 'branch',
-          commit: 'a'.repeat(40),
-          images: [],
-        },
-      ],
-    };
-    const dir = outputDir({ xml: fixture('gauge-run.xml'), plan });
+    const dir = outputDir({ xml: fixture('gauge-run.xml'), plan: CHAINS_PLAN });
     await cli('results', '--output-dir', dir);
     const results = readResults(dir);
     expect(results.components).toEqual([
@@ -98,6 +108,39 @@ describe('streamstress results', () => {
     ]);
     expect(results.tests.find((t) => t.spec === 'Chains signing')?.category).toBe(
       'configuration-gap',
+    );
+  });
+
+  it("puts what the operator ships next to each built commit, from deployment.json's payload", async () => {
+    const deployment: DeploymentRecord = {
+      schemaVersion: 1,
+      startedAt: '2026-11-30T00:00:00.000Z',
+      finishedAt: '2026-11-30T00:02:00.000Z',
+      operator: {
+        namespace: 'openshift-operators',
+        csv: 'openshift-pipelines-operator-rh.v1.21.0',
+      },
+      strategy: 'auto',
+      patched: ['csv'],
+      changes: [],
+      installerSets: { deleted: [], created: [] },
+      reconcileSeconds: 90,
+      payload: { chains: 'v0.26.9', pipeline: 'v1.6.6' },
+      verified: [],
+    };
+    const dir = outputDir({ xml: fixture('gauge-run.xml'), plan: CHAINS_PLAN, deployment });
+    await cli('results', '--output-dir', dir);
+    expect(readResults(dir).components).toEqual([
+      {
+        name: 'chains',
+        repo: 'https://example.test/chains',
+        ref: 'refs/heads/main',
+        commit: 'a'.repeat(40),
+        payload: 'v0.26.9',
+      },
+    ]);
+    expect(readFileSync(join(dir, 'results', 'summary.md'), 'utf8')).toContain(
+      '| chains | refs/heads/main | aaaaaaaaaaaa | v0.26.9 |',
     );
   });
 

@@ -72,6 +72,41 @@ describe('the markdown summary', () => {
     expect(text).not.toContain('stack line');
   });
 
+  it('shows each component with its built commit and what the operator ships for it', () => {
+    const component = (name: string, ref: string, commit: string) => ({
+      name,
+      repo: `https://github.com/tektoncd/${name}`,
+      ref,
+      commit: commit.repeat(40),
+    });
+    const built = [
+      component('pipeline', 'refs/heads/main', 'a'),
+      component('triggers', 'refs/pull/7/head', 'b'),
+      component('chains', 'main', 'c'),
+    ];
+    const text = renderSummary({
+      ...results([test('ok', 'passed')]),
+      components: [
+        { ...built[0]!, payload: 'v1.6.6' },
+        built[1]!,
+        { ...built[2]!, payload: 'v0.26.9 | <b>@ops</b>' },
+      ],
+    });
+    expect(text).toContain(
+      '### Components\n\n| component | ref | built | operator ships |\n| --- | --- | --- | --- |\n',
+    );
+    expect(text).toContain('| pipeline | refs/heads/main | aaaaaaaaaaaa | v1.6.6 |');
+    expect(text).toContain('| triggers | refs/pull/7/head | bbbbbbbbbbbb |  |');
+    expect(text).toContain(
+      '| chains | main | cccccccccccc | v0.26.9 \\| &lt;b&gt;@\u200bops&lt;/b&gt; |',
+    );
+    // A run whose deployment recorded no payload has no column for it; one without components, no table.
+    const unrecorded = renderSummary({ ...results([test('ok', 'passed')]), components: built });
+    expect(unrecorded).toContain('| component | ref | built |\n');
+    expect(unrecorded).not.toContain('operator ships');
+    expect(renderSummary(results([test('ok', 'passed')]))).not.toContain('### Components');
+  });
+
   it("shows a Gauge failure's error rather than the text of the step that failed", () => {
     const text = renderSummary(
       results([
