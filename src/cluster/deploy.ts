@@ -178,7 +178,13 @@ async function apply(
   const strategy = options.strategy ?? 'auto';
   const csv = await findCsv(kube, operatorNamespace);
   const subscription = await operatorSubscription(kube, operatorNamespace);
-  refuseSubscriptionOverrides(subscription, values.keys());
+  const overridden = new Set((subscription?.spec.config?.env ?? []).map((e) => e.name));
+  if (recordOriginals) refuseSubscriptionOverrides(subscription, values.keys());
+  else if ([...values.keys()].some((name) => overridden.has(name)))
+    // Restoring still puts the CSV back; what runs is the Subscription's value, not ours.
+    progress(
+      `warning: the Subscription sets ${[...values.keys()].filter((n) => overridden.has(n)).join(', ')}; the CSV gets the originals back, but those values run`,
+    );
   const override = registryOverrideWarning(csv, subscription);
   if (override) progress(`warning: ${override}`);
   const specs = options.registry.components.filter((c) => components.includes(c.name));
@@ -194,7 +200,9 @@ async function apply(
     );
   }
   // Restoring a component the operator does not run: its values go back, no workload to see.
-  expected = expected.filter((e) => !absent.some((c) => c.name === e.component));
+  expected = expected.filter(
+    (e) => !absent.some((c) => c.name === e.component) && !overridden.has(e.env),
+  );
   const patched: ('csv' | 'deployment')[] = [];
   let fallback: string | undefined;
   let changes: DeploymentRecord['changes'] = [];
@@ -283,8 +291,11 @@ async function apply(
     targetNamespace,
     timeoutMs: options.timeoutMs ?? 900_000,
     progress,
+    csvChange: () => csvChange(kube, operatorNamespace, csv.metadata.name),
+    operatorNamespace,
   });
-  await refuseChangedCsv(kube, operatorNamespace, csv.metadata.name);
+  const changed = await csvChange(kube, operatorNamespace, csv.metadata.name);
+  if (changed) throw changed;
   const payload = await payloadVersions(kube, specs);
   return {
     schemaVersion: 1,
@@ -360,22 +371,25 @@ async function payloadVersions(
 
 /**
  * An upgrade that replaced the CSV during the deploy took the patched values with it: what runs
- * now is not what was built, and the run would test the wrong thing.
+ * now is not what was built, and the run would test the wrong thing. Other errors (a dropped
+ * connection) are thrown as they are, for the caller to try again.
  */
-async function refuseChangedCsv(
+async function csvChange(
   kube: KubeClient,
   namespace: string,
   patched: string,
-): Promise<void> {
+): Promise<StreamstressError | undefined> {
   let now: string;
   try {
-    now = `the installed CSV is ${(await findCsv(kube, namespace)).metadata.name}`;
-    if (now.endsWith(` ${patched}`)) return;
+    const name = (await findCsv(kube, namespace)).metadata.name;
+    if (name === patched) return undefined;
+    now = `the installed CSV is ${name}.`;
   } catch (error) {
-    now = error instanceof Error ? error.message : String(error);
+    if (!(error instanceof StreamstressError)) throw error;
+    now = error.message;
   }
-  throw new StreamstressError(
-    `The operator changed during the deploy: the images were patched into ${patched}, and now ${now.replace(/\.?$/, '.')} The images running may not be the ones built: this deploy is invalid.`,
+  return new StreamstressError(
+    `The operator changed during the deploy: the images were patched into ${patched}, and now ${now} The images running may not be the ones built: this deploy is invalid.`,
     {
       exitCode: ExitCode.infrastructure,
       hint: "Deploy again once the upgrade has finished; set the Subscription's installPlanApproval to Manual so that catalog updates wait for you.",
@@ -556,8 +570,12 @@ async function waitForRollout(
     targetNamespace: string;
     timeoutMs: number;
     progress: (m: string) => void;
+    /** An error when the operator's CSV was replaced meanwhile (the wait ends with it). */
+    csvChange: () => Promise<StreamstressError | undefined>;
+    operatorNamespace: string;
   },
 ): Promise<Rollout> {
+  let invalid: StreamstressError | undefined;
   let pending: string[] = ['nothing checked yet'];
   let lastReported = '';
   let outcome: Rollout | undefined;
@@ -568,6 +586,8 @@ async function waitForRollout(
     options.components.filter((c) => c.installerSets.recycle.length > 0).map((c) => c.name),
   );
   const check = async (): Promise<boolean> => {
+    invalid = await options.csvChange();
+    if (invalid) return true;
     const missing: string[] = [];
     // What really went and came, which is more than what deploy deleted: the operator deletes
     // a component's other main set too when one is missing (DOMAIN.md §9.2).
@@ -634,8 +654,10 @@ async function waitForRollout(
     `/api/v1/namespaces/${options.targetNamespace}/pods`,
     resourcePath('apps', 'v1', 'deployments', options.targetNamespace),
     resourcePath('apps', 'v1', 'statefulsets', options.targetNamespace),
+    resourcePath('operators.coreos.com', 'v1alpha1', 'subscriptions', options.operatorNamespace),
   ];
   const done = await waitFor(kube, watches, options.timeoutMs, check);
+  if (invalid) throw invalid;
   if (!done || !outcome) {
     throw new StreamstressError(
       `The operator did not finish rolling out within ${Math.round(options.timeoutMs / 1000)} s. Still wrong:`,

@@ -16,10 +16,16 @@ import { CSV_PATH, OPERATOR_DEPLOYMENT_PATH } from '../testbed/release.js';
 import { removeTestbedDir, startTestbed, type Testbed } from '../testbed/testbed.js';
 import {
   installOperator,
+  MANUAL_APPROVAL_GATE_PATH,
   setOpenShiftVersion,
   setOperatorGraceSeconds,
+  setSubscriptionEnv,
   setTestbedSettings,
+  startOperatorUpgrade,
 } from '../testbed/install.js';
+import { setupCluster, type SetupStep } from '../../src/cluster/setup.js';
+import { deployAndRestoreAll } from '../helpers/all-components.js';
+import { eventually } from '../helpers/eventually.js';
 
 let testbed: Testbed;
 let controllers: { stop(): Promise<void> };
@@ -28,6 +34,7 @@ let registry: ComponentRegistry;
 
 type Env = { name: string; value?: string }[];
 type Csv = KubeObject & {
+  status?: { phase?: string };
   spec: {
     install: {
       spec: {
@@ -294,6 +301,148 @@ describe('the operator’s own rollout and the console plugin', () => {
   );
 });
 
+describe('all six components, as the operator runs them', () => {
+  it(
+    'manual-approval-gate: refused while no ManualApprovalGate exists, nothing changed; setup creates one, as a reported step, then it deploys',
+    { timeout: 180_000 },
+    async () => {
+      expect(await kube.getOrUndefined(MANUAL_APPROVAL_GATE_PATH)).toBeUndefined();
+      const before = await csvEnv();
+      const images = builtImages('mag-1', ['manual-approval-gate']);
+      const refused = await deployImages(images, { kube, registry, timeoutMs: 30_000 }).catch(
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(StreamstressError);
+      expect((refused as StreamstressError).message).toMatch(
+        /installs manual-approval-gate only when its resource exists.*ManualApprovalGate manual-approval-gate/,
+      );
+      expect((refused as StreamstressError).hint).toContain(
+        'streamstress setup --components manual-approval-gate',
+      );
+      expect(await csvEnv()).toEqual(before);
+
+      const mag = registry.components.filter((c) => c.name === 'manual-approval-gate');
+      const steps: SetupStep[] = [];
+      await setupCluster({ kube, components: mag, onStep: (step) => steps.push(step) });
+      expect(steps.at(-1)).toMatchObject({
+        step: 'create the ManualApprovalGate manual-approval-gate',
+        status: 'done',
+      });
+      const again: SetupStep[] = [];
+      await setupCluster({ kube, components: mag, onStep: (step) => again.push(step) });
+      expect(again.at(-1)?.status).toBe('already');
+
+      const record = await deployImages(images, { kube, registry, timeoutMs: 60_000 });
+      expect(record.verified).toHaveLength(2);
+      expect(record.payload).toEqual({ 'manual-approval-gate': 'v0.7.0' });
+      const running = await runningImages();
+      expect(running.get('manual-approval')).toBe(
+        images.components[0]?.images.find((i) => i.env === 'IMAGE_MAG_MANUAL_APPROVAL')
+          ?.internalRef,
+      );
+      await restoreImages({ kube, registry, timeoutMs: 60_000 });
+    },
+  );
+
+  it(
+    'deploys and restores all six components (19 variables) on OpenShift 4.20, then on 4.22',
+    { timeout: 600_000 },
+    async () => {
+      await deployAndRestoreAll(
+        kube,
+        registry,
+        'all-4.20',
+        'IMAGE_PIPELINES_CONSOLE_PLUGIN_LEGACY',
+      );
+      await setOpenShiftVersion(kube, '4.22');
+      try {
+        await deployAndRestoreAll(kube, registry, 'all-4.22', 'IMAGE_PIPELINES_CONSOLE_PLUGIN');
+      } finally {
+        await setOpenShiftVersion(kube, '4.20');
+      }
+    },
+  );
+
+  it(
+    'recycles once more when the operator re-creates a set with old images, and says so',
+    { timeout: 180_000 },
+    async () => {
+      await setSettings({ staleImagesOnce: true });
+      try {
+        const images = builtImages('stale-once', ['triggers']);
+        const progress: string[] = [];
+        const record = await deployImages(images, {
+          kube,
+          registry,
+          timeoutMs: 90_000,
+          onProgress: (m) => progress.push(m),
+        });
+        if (!record.recycledAgain) console.log(progress.join('\n'));
+        expect(record.recycledAgain).toMatch(/re-created workload still named an old image/);
+        expect(progress.some((m) => m.includes('recycling the installer sets once more'))).toBe(
+          true,
+        );
+        const running = await runningImages();
+        expect(running.get('tekton-triggers-controller')).toBe(
+          images.components[0]?.images[0]?.internalRef,
+        );
+      } finally {
+        await setSettings({});
+      }
+      await restoreImages({ kube, registry, timeoutMs: 60_000 });
+    },
+  );
+
+  it('refuses an image the Subscription overrides, naming it, and changes nothing', async () => {
+    const before = await csvEnv();
+    await setSubscriptionEnv(kube, [
+      { name: 'IMAGE_TRIGGERS_WEBHOOK', value: 'quay.io/example/webhook@sha256:' + '6'.repeat(64) },
+    ]);
+    try {
+      const refused = await deployImages(builtImages('overridden', ['triggers']), {
+        kube,
+        registry,
+        timeoutMs: 30_000,
+      }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(StreamstressError);
+      expect((refused as StreamstressError).message).toMatch(
+        /Subscription openshift-operators\/openshift-pipelines-operator sets IMAGE_TRIGGERS_WEBHOOK in spec.config.env/,
+      );
+      expect(await csvEnv()).toEqual(before);
+    } finally {
+      await setSubscriptionEnv(kube, null);
+    }
+  });
+
+  it(
+    'restores the CSV even when the Subscription has come to override a variable, and says so',
+    { timeout: 180_000 },
+    async () => {
+      const before = await csvEnv();
+      await deployImages(builtImages('override-later', ['triggers']), {
+        kube,
+        registry,
+        timeoutMs: 60_000,
+      });
+      const overriding = 'quay.io/example/webhook@sha256:' + '7'.repeat(64);
+      await setSubscriptionEnv(kube, [{ name: 'IMAGE_TRIGGERS_WEBHOOK', value: overriding }]);
+      try {
+        const progress: string[] = [];
+        await restoreImages({
+          kube,
+          registry,
+          timeoutMs: 60_000,
+          onProgress: (m) => progress.push(m),
+        });
+        expect(await csvEnv()).toEqual(before);
+        expect(progress.some((m) => /Subscription sets IMAGE_TRIGGERS_WEBHOOK/.test(m))).toBe(true);
+      } finally {
+        await setSubscriptionEnv(kube, null);
+      }
+    },
+  );
+});
+
 describe('an operator that rewrites registries', () => {
   it(
     'deploys, warning that TEKTON_REGISTRY_OVERRIDE would pull the images from elsewhere',
@@ -447,10 +596,25 @@ describe('deploy refuses, and leaves the cluster as it was', () => {
       deployImages(builtImages('z'), {
         kube,
         registry,
-        operatorNamespace: 'openshift-marketplace',
+        operatorNamespace: 'kube-public',
         timeoutMs: 10_000,
       }),
-    ).rejects.toThrow(/No OpenShift Pipelines operator CSV in namespace openshift-marketplace/);
+    ).rejects.toThrow(/No OpenShift Pipelines operator CSV in namespace kube-public/);
+  });
+
+  it('a namespace with only a copied CSV, naming the namespace of the operator', async () => {
+    const refused = await deployImages(builtImages('z'), {
+      kube,
+      registry,
+      operatorNamespace: 'openshift-marketplace',
+      timeoutMs: 10_000,
+    }).catch((error: unknown) => error);
+    expect((refused as StreamstressError).message).toMatch(
+      /in openshift-marketplace is a copy OLM keeps of the one in openshift-operators \(label olm.copiedFrom\)/,
+    );
+    expect((refused as StreamstressError).hint).toContain(
+      '--operator-namespace openshift-operators',
+    );
   });
 });
 
@@ -514,4 +678,52 @@ describe('deploy survives a flaky API server', () => {
       proxy.setMode({});
     }
   });
+});
+
+// Last: after an upgrade the testbed's 1.21.0 CSV is gone.
+describe('an operator upgrade (DOMAIN.md §9.5)', () => {
+  it(
+    'with two CSVs during an upgrade, patches the one the Subscription installed',
+    { timeout: 180_000 },
+    async () => {
+      await setSettings({ replacedCsvMs: 600_000 });
+      const next = await startOperatorUpgrade(kube, '1.21.1');
+      const nextPath = CSV_PATH.replace(/v1\.21\.0$/, 'v1.21.1');
+      await eventually(async () => {
+        expect((await kube.get<Csv>(CSV_PATH)).status?.phase).toBe('Replacing');
+        expect((await kube.get<Csv>(nextPath)).status?.phase).toBe('Succeeded');
+      });
+      const oldEnv = await csvEnv();
+      const images = builtImages('upgraded');
+      const record = await deployImages(images, { kube, registry, timeoutMs: 90_000 });
+      expect(record.operator.csv).toBe(next);
+      expect(record.patched).toEqual(['csv']);
+      expect(await csvEnv()).toEqual(oldEnv);
+      await restoreImages({ kube, registry, timeoutMs: 60_000 });
+      await setSettings({});
+      await eventually(async () => expect(await kube.getOrUndefined(CSV_PATH)).toBeUndefined());
+    },
+  );
+
+  it(
+    'says the deploy is invalid when an upgrade replaces the CSV during it',
+    { timeout: 180_000 },
+    async () => {
+      let upgrade: Promise<string> | undefined;
+      const refused = await deployImages(builtImages('mid-upgrade'), {
+        kube,
+        registry,
+        timeoutMs: 90_000,
+        onProgress: (message) => {
+          if (message.startsWith('deleted installer sets') && !upgrade)
+            upgrade = startOperatorUpgrade(kube, '1.21.2', '1.21.1');
+        },
+      }).catch((error: unknown) => error);
+      await upgrade;
+      expect(refused).toBeInstanceOf(StreamstressError);
+      expect((refused as StreamstressError).message).toMatch(
+        /The operator changed during the deploy: the images were patched into openshift-pipelines-operator-rh.v1.21.1.*this deploy is invalid/,
+      );
+    },
+  );
 });

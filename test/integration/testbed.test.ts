@@ -19,6 +19,7 @@ import { eventually } from '../helpers/eventually.js';
 import { operatorRolloutPending } from '../../src/cluster/deploy.js';
 import { OPERATOR_LEASE } from '../testbed/controllers.js';
 import {
+  MANUAL_APPROVAL_GATE_PATH,
   setOperatorGraceSeconds,
   setSubscriptionEnv,
   setTestbedSettings,
@@ -216,14 +217,7 @@ describe('a Subscription, with no further action', () => {
     expect(pipeline.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
     // No ManualApprovalGate comes from TektonConfig: no MAG workload without one (§9.4).
     expect(pods.some((p) => p.metadata.name.startsWith('manual-approval-gate-'))).toBe(false);
-    const magPath = resourcePath(
-      'operator.tekton.dev',
-      'v1alpha1',
-      'manualapprovalgates',
-      undefined,
-      'manual-approval-gate',
-    );
-    expect(await kube.getOrUndefined(magPath)).toBeUndefined();
+    expect(await kube.getOrUndefined(MANUAL_APPROVAL_GATE_PATH)).toBeUndefined();
     await kube.create(resourcePath('operator.tekton.dev', 'v1alpha1', 'manualapprovalgates'), {
       apiVersion: 'operator.tekton.dev/v1alpha1',
       kind: 'ManualApprovalGate',
@@ -231,7 +225,9 @@ describe('a Subscription, with no further action', () => {
       spec: { targetNamespace: TARGET_NAMESPACE },
     });
     await eventually(async () => {
-      const gate = await kube.get<KubeObject & { status?: { conditions?: Condition[] } }>(magPath);
+      const gate = await kube.get<KubeObject & { status?: { conditions?: Condition[] } }>(
+        MANUAL_APPROVAL_GATE_PATH,
+      );
       expect(gate.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     }, 30_000);
     const mag = (await kube.list<Pod>(`/api/v1/namespaces/${TARGET_NAMESPACE}/pods`)).find(

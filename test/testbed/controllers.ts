@@ -367,14 +367,15 @@ interface OperatorState {
   leader?: string;
   /** The OpenShift minor version each operator process read at its start, by pod UID. */
   openshiftMinor: Map<string, number>;
-  /** The leader's env (and a hash of it), and the env before its last change. */
-  env?: { key: string; values: Map<string, string> };
-  previousEnv?: Map<string, string>;
-  /** Whether the staleImagesOnce fault has been spent. */
-  staleImagesUsed?: boolean;
+  /**
+   * The staleImagesOnce fault: the leader's env when the fault was switched on, used for the
+   * first workload set created once the env differs from it; then spent.
+   */
+  staleEnv?: { key: string; values: Map<string, string>; spent: boolean };
 }
 
 const FINALIZER = 'tektoninstallersets.operator.tekton.dev';
+const WORKLOAD_GRACE_SECONDS = 2;
 const SET_LABEL = 'operator.tekton.dev/installer-set';
 /** Where the console plugin's set keeps the hash of what it installed (images included). */
 const IMAGES_HASH = 'operator.tekton.dev/hash';
@@ -453,9 +454,12 @@ async function reconcileOperator(kube: Kube, state: OperatorState): Promise<void
   const { recreateDelayMs, staleReadyMs, statefulsetOrdinals, staleImagesOnce } =
     await settings(kube);
   const envKey = hash([...env]);
-  if (state.env && state.env.key !== envKey) state.previousEnv = state.env.values;
-  state.env = { key: envKey, values: env };
-  if (!staleImagesOnce) state.staleImagesUsed = false;
+  if (!staleImagesOnce) state.staleEnv = undefined;
+  else state.staleEnv ??= { key: envKey, values: env, spent: false };
+  const staleEnv =
+    state.staleEnv && !state.staleEnv.spent && state.staleEnv.key !== envKey
+      ? state.staleEnv
+      : undefined;
   // The console plugin's variable is chosen once per operator process (updateOnce).
   let minor = state.openshiftMinor.get(leader.metadata.uid ?? '');
   if (minor === undefined) {
@@ -503,6 +507,9 @@ async function reconcileOperator(kube: Kube, state: OperatorState): Promise<void
       metadata: { finalizers: null },
     });
     state.deletedAt.set(set.metadata.name.slice(0, -5), now);
+    const owner = set.metadata.labels?.['operator.tekton.dev/created-by'];
+    if (owner && set.metadata.labels?.['operator.tekton.dev/type'] === 'main')
+      state.deletedAt.set(`main:${owner}`, now);
     state.lastDeletion = now;
   }
   let configComplete = true;
@@ -535,7 +542,7 @@ async function reconcileOperator(kube: Kube, state: OperatorState): Promise<void
       minor,
       ordinals,
       recreateDelayMs,
-      staleImagesOnce,
+      staleEnv,
       now,
     });
     if (component.owner !== 'ManualApprovalGate' && problems.length > 0) configComplete = false;
@@ -622,7 +629,7 @@ async function reconcileComponent(
     minor: number;
     ordinals: boolean;
     recreateDelayMs: number;
-    staleImagesOnce: boolean;
+    staleEnv: OperatorState['staleEnv'];
     now: number;
   },
 ): Promise<string[]> {
@@ -664,11 +671,8 @@ async function reconcileComponent(
         s.metadata.labels?.['operator.tekton.dev/type'] === definition.type,
     );
     const stale =
-      definition.workloads &&
-      input.staleImagesOnce &&
-      !state.staleImagesUsed &&
-      state.previousEnv !== undefined;
-    const env = stale && state.previousEnv ? state.previousEnv : input.env;
+      definition.workloads && !definition.recreateOnImageChange ? input.staleEnv : undefined;
+    const env = stale?.values ?? input.env;
     const workloads = definition.workloads ? component.workloads : [];
     const desired = workloads.map((workload) => ({
       workload,
@@ -708,8 +712,11 @@ async function reconcileComponent(
       continue;
     }
     problems.push(`installer set ${prefix}* is not there yet`);
-    if (now - (state.deletedAt.get(prefix) ?? 0) < input.recreateDelayMs) continue;
-    if (stale) state.staleImagesUsed = true;
+    // create.go makes a component's main sets together, in one pass: waiting per set would
+    // leave one alone for a moment, which check.go takes for an invalid state.
+    const deletedKey = definition.type === 'main' ? `main:${component.owner}` : prefix;
+    if (now - (state.deletedAt.get(deletedKey) ?? 0) < input.recreateDelayMs) continue;
+    if (stale) stale.spent = true;
     const name = `${prefix}${suffix()}`;
     const of = (kind: string) =>
       desired.filter((d) => d.kind === kind).map((d) => d.workload.deployment);
@@ -747,7 +754,12 @@ async function reconcileComponent(
           replicas: 1,
           selector: { matchLabels: labels },
           ...(kind === 'StatefulSet' ? { serviceName: workload.deployment } : {}),
-          template: { metadata: { labels }, spec: { containers } },
+          // Tekton's manifests leave the grace period at Kubernetes' 30 s; a StatefulSet's new
+          // pod waits for the old one to be gone, so the testbed shortens it to keep tests quick.
+          template: {
+            metadata: { labels },
+            spec: { containers, terminationGracePeriodSeconds: WORKLOAD_GRACE_SECONDS },
+          },
         },
       });
     }

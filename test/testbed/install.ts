@@ -16,6 +16,15 @@ import {
   operatorCsv,
 } from './release.js';
 
+/** Where a ManualApprovalGate lives, as release-tests' specs/olm.spec names it. */
+export const MANUAL_APPROVAL_GATE_PATH = resourcePath(
+  'operator.tekton.dev',
+  'v1alpha1',
+  'manualapprovalgates',
+  undefined,
+  'manual-approval-gate',
+);
+
 export const SUBSCRIPTION_PATH = resourcePath(
   'operators.coreos.com',
   'v1alpha1',
