@@ -5,6 +5,8 @@ import { runBuildStage, type BuildStageOptions } from '../build/stage.js';
 import { loadImages, type Images } from '../build/images.js';
 import { registryRouteHost, setupCluster } from '../cluster/setup.js';
 import { runDeployStage, type DeployStageOptions } from '../cluster/stages.js';
+import type { DeploymentRecord } from '../cluster/deploy.js';
+import { findCsv } from '../cluster/operator.js';
 import {
   combineExitCodes,
   ExitCode,
@@ -268,7 +270,12 @@ export async function runAll(options: RunOptions): Promise<RunOutcome> {
         onGaugeLine: (line) => progress.output(line),
       }),
     );
-    analysis = tested;
+    analysis = await refuseChangedOperator(
+      tested,
+      outputDir,
+      await options.connect(),
+      deployed.record.operator,
+    );
     const testPhase = tested.results.phases?.test;
     if (testPhase) phases.test = testPhase;
     progress.item(
@@ -347,6 +354,33 @@ export async function runAll(options: RunOptions): Promise<RunOutcome> {
     resultsFile,
     exitCode: combineExitCodes(analysis.results.exitCode as ExitCodeType, extraExitCode),
   };
+}
+
+/**
+ * An operator upgrade during the tests (a catalog update with automatic approval) replaces the
+ * CSV and the images deployed with it: such a run tested something else than what was built,
+ * and says so (DOMAIN.md §9.5).
+ */
+export async function refuseChangedOperator(
+  tested: Analysis,
+  outputDir: string,
+  kube: KubeClient,
+  operator: DeploymentRecord['operator'],
+): Promise<Analysis> {
+  let now: string;
+  try {
+    const installed = (await findCsv(kube, operator.namespace)).metadata.name;
+    if (installed === operator.csv) return tested;
+    now = `the installed CSV is ${installed}.`;
+  } catch (error) {
+    now = describeError(error);
+  }
+  const results = tested.results;
+  results.warnings.push(
+    `The operator changed during the run: the images were deployed into ${operator.csv}, and now ${now} The tests may not have run against the images built: this run is invalid.`,
+  );
+  results.exitCode = combineExitCodes(results.exitCode as ExitCodeType, ExitCode.infrastructure);
+  return writeResults(outputDir, results, tested.comparison);
 }
 
 async function routeOf(kube: KubeClient): Promise<string> {

@@ -52,6 +52,18 @@ describe('streamstress setup, deploy and restore, as the CLI bundle', () => {
     expect(first.stdout).toContain('operator version: 1.21.0');
     const second = await streamstress('--kubeconfig', testbed.adminKubeconfig, 'setup');
     expect(second.stdout.split('\n').filter((l) => l.startsWith('already')).length).toBe(4);
+    // manual-approval-gate is installed only with a ManualApprovalGate: setup makes one.
+    const mag = await streamstress(
+      '--kubeconfig',
+      testbed.adminKubeconfig,
+      'setup',
+      '--components',
+      'pipeline, manual-approval-gate',
+    );
+    expect(mag.code).toBe(0);
+    expect(mag.stdout).toMatch(
+      /^done {4}create the ManualApprovalGate manual-approval-gate: created, so that the operator installs manual-approval-gate$/m,
+    );
   });
 
   it(
@@ -186,6 +198,7 @@ describe('streamstress setup, deploy and restore, as the CLI bundle', () => {
       ['--kubeconfig', '/nonexistent/kubeconfig', 'setup'],
       'The kubeconfig /nonexistent/kubeconfig does not exist.',
     ],
+    [['setup', '--components', 'nosuch'], 'unknown component "nosuch"'],
   ])('exits 2 on %j', async (args, message) => {
     const run = await streamstress(...args);
     expect(run.code).toBe(2);

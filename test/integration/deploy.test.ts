@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/adapters/kube.js';
@@ -24,6 +25,8 @@ import {
   startOperatorUpgrade,
 } from '../testbed/install.js';
 import { setupCluster, type SetupStep } from '../../src/cluster/setup.js';
+import { recordRunWithoutTests } from '../../src/results/analyse.js';
+import { refuseChangedOperator } from '../../src/run/run.js';
 import { deployAndRestoreAll } from '../helpers/all-components.js';
 import { eventually } from '../helpers/eventually.js';
 
@@ -726,4 +729,34 @@ describe('an operator upgrade (DOMAIN.md §9.5)', () => {
       );
     },
   );
+
+  it('marks a run invalid when the CSV it deployed into was replaced before its tests ended', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'streamstress-upgraded-run-'));
+    try {
+      const tested = await recordRunWithoutTests(dir, {
+        run: { id: 'upgraded', startedAt: new Date().toISOString() },
+        components: [],
+        phases: {},
+      });
+      const same = await refuseChangedOperator(tested, dir, kube, {
+        namespace: 'openshift-operators',
+        csv: 'openshift-pipelines-operator-rh.v1.21.2',
+      });
+      expect(same).toBe(tested);
+      expect(same.results.warnings).toEqual([]);
+      const changed = await refuseChangedOperator(tested, dir, kube, {
+        namespace: 'openshift-operators',
+        csv: 'openshift-pipelines-operator-rh.v1.21.1',
+      });
+      expect(changed.results.exitCode).toBe(2);
+      const written = JSON.parse(readFileSync(join(dir, 'results', 'results.json'), 'utf8')) as {
+        warnings: string[];
+      };
+      expect(written.warnings.at(-1)).toMatch(
+        /deployed into openshift-pipelines-operator-rh.v1.21.1, and now the installed CSV is openshift-pipelines-operator-rh.v1.21.2\..*this run is invalid/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
