@@ -20,6 +20,7 @@ export interface KubeObject {
     deletionTimestamp?: string;
     finalizers?: string[];
     creationTimestamp?: string;
+    ownerReferences?: { apiVersion?: string; kind: string; name: string; uid: string }[];
   };
   [field: string]: unknown;
 }

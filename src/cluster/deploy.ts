@@ -128,7 +128,7 @@ export async function deployImages(
 /** Puts back the values recorded before streamstress changed them, and waits the same way. */
 export async function restoreImages(options: DeployOptions): Promise<DeploymentRecord> {
   const namespace = options.operatorNamespace ?? 'openshift-operators';
-  const csv = await findCsv(options.kube, namespace);
+  const csv = await findCsv(options.kube, namespace, { lenient: true });
   const deployment = await deploymentTarget(options.kube, namespace);
   const originals: Record<string, string> = {};
   for (const object of [csv, deployment.object])
@@ -176,7 +176,9 @@ async function apply(
   const operatorNamespace = options.operatorNamespace ?? 'openshift-operators';
   const targetNamespace = options.targetNamespace ?? 'openshift-pipelines';
   const strategy = options.strategy ?? 'auto';
-  const csv = await findCsv(kube, operatorNamespace);
+  // Restore never refuses: originals must always be able to go back.
+  const lenient = !recordOriginals;
+  const csv = await findCsv(kube, operatorNamespace, { lenient });
   const subscription = await operatorSubscription(kube, operatorNamespace);
   const overridden = new Set((subscription?.spec.config?.env ?? []).map((e) => e.name));
   if (recordOriginals) refuseSubscriptionOverrides(subscription, values.keys());
@@ -203,12 +205,14 @@ async function apply(
   expected = expected.filter(
     (e) => !absent.some((c) => c.name === e.component) && !overridden.has(e.env),
   );
+  const present = specs.filter((c) => !absent.includes(c));
   const patched: ('csv' | 'deployment')[] = [];
   let fallback: string | undefined;
   let changes: DeploymentRecord['changes'] = [];
   let lastOperatorPending: string | undefined;
 
-  const loadCsv = async () => csvTarget(await findCsv(kube, operatorNamespace), operatorNamespace);
+  const loadCsv = async () =>
+    csvTarget(await findCsv(kube, operatorNamespace, { lenient }), operatorNamespace);
   const loadDeployment = () => deploymentTarget(kube, operatorNamespace);
   if (strategy !== 'deployment') {
     changes = (
@@ -273,9 +277,11 @@ async function apply(
         hint: 'No installer set was deleted. The originals are recorded on the operator: streamstress restore puts them back.',
       },
     );
-  const setsBefore = await liveSets(kube, options.registry, components);
+  // A component the operator does not run (no resource) has no sets to recycle or wait for.
+  const presentNames = present.map((c) => c.name);
+  const setsBefore = await liveSets(kube, options.registry, presentNames);
   const recycle = async () => {
-    const deleted = await recycleInstallerSets(kube, options.registry, components);
+    const deleted = await recycleInstallerSets(kube, options.registry, presentNames);
     progress(`deleted installer sets ${deleted.join(', ') || '(none)'}`);
     return deleted;
   };
@@ -285,7 +291,7 @@ async function apply(
     before: setsBefore,
     deleted,
     recycle,
-    components: specs,
+    components: present,
     registry: options.registry,
     expected,
     targetNamespace,
@@ -296,7 +302,7 @@ async function apply(
   });
   const changed = await csvChange(kube, operatorNamespace, csv.metadata.name);
   if (changed) throw changed;
-  const payload = await payloadVersions(kube, specs);
+  const payload = await payloadVersions(kube, present);
   return {
     schemaVersion: 1,
     startedAt: started.toISOString(),
@@ -379,17 +385,10 @@ async function csvChange(
   namespace: string,
   patched: string,
 ): Promise<StreamstressError | undefined> {
-  let now: string;
-  try {
-    const name = (await findCsv(kube, namespace)).metadata.name;
-    if (name === patched) return undefined;
-    now = `the installed CSV is ${name}.`;
-  } catch (error) {
-    if (!(error instanceof StreamstressError)) throw error;
-    now = error.message;
-  }
+  const installed = (await findCsv(kube, namespace, { lenient: true })).metadata.name;
+  if (installed === patched) return undefined;
   return new StreamstressError(
-    `The operator changed during the deploy: the images were patched into ${patched}, and now ${now} The images running may not be the ones built: this deploy is invalid.`,
+    `The operator changed during the deploy: the images were patched into ${patched}, and now the installed CSV is ${installed}. The images running may not be the ones built: this deploy is invalid.`,
     {
       exitCode: ExitCode.infrastructure,
       hint: "Deploy again once the upgrade has finished; set the Subscription's installPlanApproval to Manual so that catalog updates wait for you.",
@@ -585,7 +584,17 @@ async function waitForRollout(
   const recyclable = new Set(
     options.components.filter((c) => c.installerSets.recycle.length > 0).map((c) => c.name),
   );
+  // A failed read (a refused request, a dropped connection) is reported, not swallowed: it
+  // may be what the wait ends on.
   const check = async (): Promise<boolean> => {
+    try {
+      return await checkOnce();
+    } catch (error) {
+      pending = [`a request failed: ${error instanceof Error ? error.message : String(error)}`];
+      return false;
+    }
+  };
+  const checkOnce = async (): Promise<boolean> => {
     invalid = await options.csvChange();
     if (invalid) return true;
     const missing: string[] = [];
@@ -623,14 +632,21 @@ async function waitForRollout(
         continue;
       }
       missing.push(problem.text);
-      // Only a set deploy recycles can be recycled again; the console plugin's replaces itself.
-      if (problem.staleSpec && recyclable.has(item.component)) stale.push(problem.text);
+      // Only a workload of a set that was re-created counts (an old one may linger), and only
+      // a set deploy recycles can be recycled again: the console plugin's replaces itself.
+      if (
+        problem.staleSpec &&
+        recyclable.has(item.component) &&
+        (problem.ownerSets ?? []).some((set) => created.includes(set))
+      )
+        stale.push(problem.text);
     }
     const settled = missing.length === stale.length;
     if (settled && stale.length > 0 && !recycledAgain) {
-      recycledAgain = `a re-created workload still named an old image (${stale[0]}): the operator had re-created its set from an old env`;
-      options.progress(`${recycledAgain}; recycling the installer sets once more`);
+      const why = `a re-created workload still named an old image (${stale[0]}): the operator had re-created its set from an old env`;
+      options.progress(`${why}; recycling the installer sets once more`);
       deleted = await options.recycle();
+      recycledAgain = why;
       return false;
     }
     pending = missing;
@@ -730,7 +746,7 @@ async function workloadProblem(
   kube: KubeClient,
   namespace: string,
   item: Expected,
-): Promise<{ text: string; staleSpec: boolean } | undefined> {
+): Promise<{ text: string; staleSpec: boolean; ownerSets?: string[] } | undefined> {
   const name = item.image.deployment;
   if (!name) return undefined;
   const workload = await findWorkload(kube, namespace, name);
@@ -739,6 +755,10 @@ async function workloadProblem(
       text: `Deployment or StatefulSet ${namespace}/${name} does not exist yet`,
       staleSpec: false,
     };
+  // The installer set that made the workload owns it (the operator injects the owner).
+  const ownerSets = (workload.metadata.ownerReferences ?? [])
+    .filter((o) => o.kind === 'TektonInstallerSet')
+    .map((o) => o.name);
   const containers = workload.spec.template.spec.containers;
   if (item.image.argument) {
     const args = containers.flatMap((c) => c.args ?? []);
@@ -748,6 +768,7 @@ async function workloadProblem(
       : {
           text: `${name}: argument ${item.image.argument} is not ${item.value} yet`,
           staleSpec: true,
+          ownerSets,
         };
   }
   const declared = containers.find((c) => c.name === item.image.container)?.image;
@@ -755,6 +776,7 @@ async function workloadProblem(
     return {
       text: `${workload.kind} ${name} names ${declared ?? 'no image'} for container ${item.image.container ?? ''}, not ${item.value}`,
       staleSpec: true,
+      ownerSets,
     };
   const selector = Object.entries(workload.spec.selector?.matchLabels ?? {})
     .map(([k, v]) => `${k}=${v}`)

@@ -70,10 +70,17 @@ export async function operatorSubscription(
 /**
  * The operator's CSV: the one the Subscription's `status.installedCSV` names. Refused: a copied
  * CSV (`olm.copiedFrom`: OLM overwrites it from its original, so a change reaches no operator)
- * and an upgrade in progress (two CSVs; the one being replaced loses every change)
- * — DOMAIN.md §9.5.
+ * and an upgrade in progress (a successor CSV exists; the one being replaced loses every
+ * change) — DOMAIN.md §9.5. A successor that is only announced (`currentCSV` ahead, with Manual
+ * approval and no CSV of that name yet) is no upgrade. `lenient` (restore) never refuses an
+ * upgrade: it takes the CSV carrying the originals, else the installed one, so that originals
+ * can always be put back.
  */
-export async function findCsv(kube: KubeClient, namespace: string): Promise<Csv> {
+export async function findCsv(
+  kube: KubeClient,
+  namespace: string,
+  options: { lenient?: boolean } = {},
+): Promise<Csv> {
   const csvs = await kube
     .list<Csv>(
       resourcePath('operators.coreos.com', 'v1alpha1', 'clusterserviceversions', namespace),
@@ -83,26 +90,34 @@ export async function findCsv(kube: KubeClient, namespace: string): Promise<Csv>
     });
   const own = csvs.filter((c) => runsOperator(c) && !c.metadata.labels?.[COPIED_FROM]);
   const subscription = await operatorSubscription(kube, namespace);
-  const installed = subscription?.status?.installedCSV;
+  const installed = own.find((c) => c.metadata.name === subscription?.status?.installedCSV);
   const current = subscription?.status?.currentCSV;
-  const upgrading = (detail: string) =>
-    new StreamstressError(`An upgrade of the operator is in progress in ${namespace}: ${detail}.`, {
-      exitCode: ExitCode.infrastructure,
-      hint: "Images patched into a CSV that is being replaced are lost. Wait until the upgrade has finished (one CSV, phase Succeeded) and deploy again; set the Subscription's installPlanApproval to Manual to keep catalog updates from starting one during a run.",
-    });
-  if (installed && current && installed !== current)
-    throw upgrading(`the Subscription moves from ${installed} to ${current}`);
-  const named = own.find((c) => c.metadata.name === installed);
-  if (named) {
-    if (named.status?.phase === 'Replacing' || named.status?.phase === 'Deleting')
-      throw upgrading(`${named.metadata.name} is ${named.status.phase}`);
-    return named;
+  const upgrade =
+    current &&
+    installed &&
+    current !== installed.metadata.name &&
+    own.some((c) => c.metadata.name === current)
+      ? `the Subscription moves from ${installed.metadata.name} to ${current}`
+      : installed && ['Replacing', 'Deleting'].includes(installed.status?.phase ?? '')
+        ? `${installed.metadata.name} is ${installed.status?.phase ?? ''}`
+        : !installed && own.length > 1
+          ? `${own.map((c) => `${c.metadata.name} (${c.status?.phase ?? 'no phase'})`).join(' and ')} both exist`
+          : undefined;
+  if (upgrade && options.lenient) {
+    const patched = own.find((c) => c.metadata.annotations?.[OPERATOR.originalsAnnotation]);
+    const chosen = patched ?? installed ?? own[0];
+    if (chosen) return chosen;
   }
-  if (own.length > 1)
-    throw upgrading(
-      `${own.map((c) => `${c.metadata.name} (${c.status?.phase ?? 'no phase'})`).join(' and ')} both exist`,
+  if (upgrade)
+    throw new StreamstressError(
+      `An upgrade of the operator is in progress in ${namespace}: ${upgrade}.`,
+      {
+        exitCode: ExitCode.infrastructure,
+        hint: "Images patched into a CSV that is being replaced are lost. Wait until the upgrade has finished (one CSV, phase Succeeded) and try again; set the Subscription's installPlanApproval to Manual to keep catalog updates from starting one during a run.",
+      },
     );
-  if (own[0]) return own[0];
+  const chosen = installed ?? own[0];
+  if (chosen) return chosen;
   const copy = csvs.find((c) => runsOperator(c) && c.metadata.labels?.[COPIED_FROM]);
   if (copy) {
     const origin = copy.metadata.labels?.[COPIED_FROM] ?? '';
@@ -129,9 +144,10 @@ export function refuseSubscriptionOverrides(
   subscription: Subscription | undefined,
   names: Iterable<string>,
 ): void {
+  const wanted = new Set(names);
   const overridden = (subscription?.spec.config?.env ?? [])
     .map((e) => e.name)
-    .filter((name) => [...names].includes(name));
+    .filter((name) => wanted.has(name));
   if (!subscription || overridden.length === 0) return;
   const where = `${subscription.metadata.namespace ?? ''}/${subscription.metadata.name}`;
   throw new StreamstressError(

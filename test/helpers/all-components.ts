@@ -93,6 +93,15 @@ export async function deployAndRestoreAll(
   expect(wanted.size).toBe(19);
   expect(record.changes.map((c) => c.env).sort()).toEqual([...wanted.keys()].sort());
   expect(record.verified).toHaveLength(19);
+  expect(record.recycledAgain).toBeUndefined();
+  // A main set deleted costs its static partner too (§9.2): the record names both.
+  const kinds = record.installerSets.deleted.map((n) => n.replace(/[a-z0-9]{5}$/, ''));
+  for (const staticSet of [
+    'pipeline-main-static-',
+    'trigger-main-static-',
+    'manualapprovalgate-main-static-',
+  ])
+    expect(kinds).toContain(staticSet);
   const now = await running(kube);
   for (const [env, { ref, spec }] of wanted) {
     if (spec?.container)
@@ -114,7 +123,9 @@ export async function deployAndRestoreAll(
   ).toBeUndefined();
   const restored = await running(kube);
   for (const [env, { spec }] of wanted)
-    if (spec?.container)
+    if (spec?.argument)
+      expect(restored.args, env).toEqual(expect.arrayContaining([spec.argument, before.get(env)]));
+    else if (spec?.container)
       expect(restored.images.get(`${spec.deployment ?? ''}/${spec.container}`), env).toBe(
         before.get(env),
       );

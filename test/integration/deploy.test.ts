@@ -55,6 +55,7 @@ type Deployment = KubeObject & {
 };
 
 const csvPath = CSV_PATH;
+const SETS_PATH = resourcePath('operator.tekton.dev', 'v1alpha1', 'tektoninstallersets');
 const operatorPath = OPERATOR_DEPLOYMENT_PATH;
 
 const csvEnvList = async () => {
@@ -327,6 +328,9 @@ describe('all six components, as the operator runs them', () => {
       const mag = registry.components.filter((c) => c.name === 'manual-approval-gate');
       const steps: SetupStep[] = [];
       await setupCluster({ kube, components: mag, onStep: (step) => steps.push(step) });
+      expect(
+        (await kube.get(CSV_PATH)).metadata.annotations?.[OPERATOR.originalsAnnotation],
+      ).toBeUndefined();
       expect(steps.at(-1)).toMatchObject({
         step: 'create the ManualApprovalGate manual-approval-gate',
         status: 'done',
@@ -338,6 +342,7 @@ describe('all six components, as the operator runs them', () => {
       const record = await deployImages(images, { kube, registry, timeoutMs: 60_000 });
       expect(record.verified).toHaveLength(2);
       expect(record.payload).toEqual({ 'manual-approval-gate': 'v0.7.0' });
+      expect(record.recycledAgain).toBeUndefined();
       const running = await runningImages();
       expect(running.get('manual-approval')).toBe(
         images.components[0]?.images.find((i) => i.env === 'IMAGE_MAG_MANUAL_APPROVAL')
@@ -398,7 +403,10 @@ describe('all six components, as the operator runs them', () => {
 
   it('refuses an image the Subscription overrides, naming it, and changes nothing', async () => {
     const before = await csvEnv();
+    const setsBefore = (await kube.list(SETS_PATH)).map((x) => x.metadata.name).sort();
+    // Any entry of the Subscription's env may name it, not only the first.
     await setSubscriptionEnv(kube, [
+      { name: 'HTTP_PROXY', value: 'http://proxy.example:3128' },
       { name: 'IMAGE_TRIGGERS_WEBHOOK', value: 'quay.io/example/webhook@sha256:' + '6'.repeat(64) },
     ]);
     try {
@@ -412,10 +420,37 @@ describe('all six components, as the operator runs them', () => {
         /Subscription openshift-operators\/openshift-pipelines-operator sets IMAGE_TRIGGERS_WEBHOOK in spec.config.env/,
       );
       expect(await csvEnv()).toEqual(before);
+      expect(
+        (await kube.get(CSV_PATH)).metadata.annotations?.[OPERATOR.originalsAnnotation],
+      ).toBeUndefined();
+      expect((await kube.list(SETS_PATH)).map((x) => x.metadata.name).sort()).toEqual(setsBefore);
     } finally {
       await setSubscriptionEnv(kube, null);
     }
   });
+
+  it(
+    'restores a component whose ManualApprovalGate has gone: its values go back, nothing waits for it',
+    { timeout: 180_000 },
+    async () => {
+      const before = await csvEnv();
+      await deployImages(builtImages('mag-gone', ['manual-approval-gate']), {
+        kube,
+        registry,
+        timeoutMs: 60_000,
+      });
+      await kube.delete(MANUAL_APPROVAL_GATE_PATH);
+      try {
+        await restoreImages({ kube, registry, timeoutMs: 60_000 });
+        expect(await csvEnv()).toEqual(before);
+      } finally {
+        await setupCluster({
+          kube,
+          components: registry.components.filter((c) => c.name === 'manual-approval-gate'),
+        });
+      }
+    },
+  );
 
   it(
     'restores the CSV even when the Subscription has come to override a variable, and says so',
@@ -738,13 +773,13 @@ describe('an operator upgrade (DOMAIN.md §9.5)', () => {
         components: [],
         phases: {},
       });
-      const same = await refuseChangedOperator(tested, dir, kube, {
+      const same = await refuseChangedOperator(tested, dir, () => Promise.resolve(kube), {
         namespace: 'openshift-operators',
         csv: 'openshift-pipelines-operator-rh.v1.21.2',
       });
       expect(same).toBe(tested);
       expect(same.results.warnings).toEqual([]);
-      const changed = await refuseChangedOperator(tested, dir, kube, {
+      const changed = await refuseChangedOperator(tested, dir, () => Promise.resolve(kube), {
         namespace: 'openshift-operators',
         csv: 'openshift-pipelines-operator-rh.v1.21.1',
       });

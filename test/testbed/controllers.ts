@@ -639,8 +639,9 @@ async function reconcileComponent(
     ordinals && definition.statefulPrefix ? definition.statefulPrefix : definition.prefix;
   // upstream/pkg/reconciler/kubernetes/tektoninstallerset/client/check.go: a component's
   // main sets must be exactly two (static + deployment, or static + statefulset); any other
-  // count, or a set of the other kind, is ErrInvalidState, on which cleanup.go deletes them
-  // all, static first, and create.go makes both again.
+  // count is ErrInvalidState, on which cleanup.go deletes them all, static first, and
+  // create.go makes both again. A set of the other kind (statefulset-ordinals switched) is
+  // treated the same way: the testbed's simplification of that switch, not read from check.go.
   const mainDefinitions = component.sets.filter((d) => d.type === 'main');
   if (mainDefinitions.length > 0) {
     const mains = sets.filter(
@@ -720,7 +721,7 @@ async function reconcileComponent(
     const name = `${prefix}${suffix()}`;
     const of = (kind: string) =>
       desired.filter((d) => d.kind === kind).map((d) => d.workload.deployment);
-    await kube.create(setsPath, {
+    const set = await kube.create(setsPath, {
       apiVersion: 'operator.tekton.dev/v1alpha1',
       kind: 'TektonInstallerSet',
       metadata: {
@@ -749,6 +750,15 @@ async function reconcileComponent(
           name: workload.deployment,
           namespace: TARGET_NAMESPACE,
           labels: { ...labels, [SET_LABEL]: name },
+          // The installer set reconciler makes the set the owner of what it applies.
+          ownerReferences: [
+            {
+              apiVersion: 'operator.tekton.dev/v1alpha1',
+              kind: 'TektonInstallerSet',
+              name,
+              uid: set.metadata.uid ?? '',
+            },
+          ],
         },
         spec: {
           replicas: 1,
@@ -792,7 +802,7 @@ async function createWhenGone(kube: Kube, collection: string, object: KubeObject
       await kube.create(collection, object);
       return;
     } catch (error) {
-      if (!(error instanceof KubeError && error.status === 409) || attempt >= 50) throw error;
+      if (!(error instanceof KubeError && error.status === 409) || attempt >= 300) throw error;
       await new Promise((r) => setTimeout(r, 100));
     }
   }
