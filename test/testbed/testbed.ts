@@ -213,9 +213,6 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     ].join('\n'),
     { mode: 0o600 },
   );
-  const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
-  const etcdUrl = `http://127.0.0.1:${etcdClient}`;
-  const server = `https://127.0.0.1:${apiPort}`;
   const ca = readFileSync(join(dir, 'ca.crt'), 'utf8');
   const file = (name: string) => join(dir, name);
   const pids: number[] = [];
@@ -224,6 +221,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   };
   const start = (name: string, program: string, args: string[]) =>
     pids.push(startDetached(program, args, file(`${name}.log`)));
+  let server = '';
   const writeKubeconfig = (name: string, user: string, secret: string) => {
     writeFileSync(file(name), kubeconfig(server, ca, user, secret), { mode: 0o600 });
     return file(name);
@@ -232,47 +230,70 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   // manager enable it.
   const featureGates = '--feature-gates=TTLAfterFinished=true';
   try {
-    start('etcd', 'etcd', [
-      '--data-dir',
-      file('etcd'),
-      '--listen-client-urls',
-      etcdUrl,
-      '--advertise-client-urls',
-      etcdUrl,
-      '--listen-peer-urls',
-      `http://127.0.0.1:${etcdPeer}`,
-      '--initial-advertise-peer-urls',
-      `http://127.0.0.1:${etcdPeer}`,
-      '--initial-cluster',
-      `default=http://127.0.0.1:${etcdPeer}`,
-      '--log-level',
-      'warn',
-    ]);
-    start('apiserver', join(bin, 'kube-apiserver'), [
-      `--etcd-servers=${etcdUrl}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
-      `--secure-port=${apiPort}`,
-      `--tls-cert-file=${file('server.crt')}`,
-      `--tls-private-key-file=${file('server.key')}`,
-      `--token-auth-file=${file('tokens.csv')}`,
-      '--authorization-mode=RBAC',
-      `--service-account-key-file=${file('sa.key')}`,
-      `--service-account-signing-key-file=${file('sa.key')}`,
-      '--service-account-issuer=https://kubernetes.default.svc',
-      '--service-cluster-ip-range=10.96.0.0/24',
-      // Pod logs are proxied to the node agent, which verifies this client certificate.
-      `--kubelet-client-certificate=${file('kubelet-client.crt')}`,
-      `--kubelet-client-key=${file('kubelet-client.key')}`,
-      `--kubelet-certificate-authority=${file('ca.crt')}`,
-      '--kubelet-preferred-address-types=InternalIP',
-      featureGates,
-      '--enable-priority-and-fairness=false',
-      '--logtostderr=true',
-      '--v=0',
-    ]);
-    const admin = new Kube({ server, ca, token: adminToken });
-    await waitReady(admin, dir);
+    let admin: Kube | undefined;
+    // A free port can be taken by another process (another testbed starting) before etcd or
+    // the API server binds it: then both start again on other ports.
+    for (let attempt = 1; !admin; attempt++) {
+      const [etcdClient, etcdPeer, apiPort] = [
+        await freePort(),
+        await freePort(),
+        await freePort(),
+      ];
+      const etcdUrl = `http://127.0.0.1:${etcdClient}`;
+      server = `https://127.0.0.1:${apiPort}`;
+      start('etcd', 'etcd', [
+        '--data-dir',
+        file('etcd'),
+        '--listen-client-urls',
+        etcdUrl,
+        '--advertise-client-urls',
+        etcdUrl,
+        '--listen-peer-urls',
+        `http://127.0.0.1:${etcdPeer}`,
+        '--initial-advertise-peer-urls',
+        `http://127.0.0.1:${etcdPeer}`,
+        '--initial-cluster',
+        `default=http://127.0.0.1:${etcdPeer}`,
+        '--log-level',
+        'warn',
+      ]);
+      start('apiserver', join(bin, 'kube-apiserver'), [
+        `--etcd-servers=${etcdUrl}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${apiPort}`,
+        `--tls-cert-file=${file('server.crt')}`,
+        `--tls-private-key-file=${file('server.key')}`,
+        `--token-auth-file=${file('tokens.csv')}`,
+        '--authorization-mode=RBAC',
+        `--service-account-key-file=${file('sa.key')}`,
+        `--service-account-signing-key-file=${file('sa.key')}`,
+        '--service-account-issuer=https://kubernetes.default.svc',
+        '--service-cluster-ip-range=10.96.0.0/24',
+        // Pod logs are proxied to the node agent, which verifies this client certificate.
+        `--kubelet-client-certificate=${file('kubelet-client.crt')}`,
+        `--kubelet-client-key=${file('kubelet-client.key')}`,
+        `--kubelet-certificate-authority=${file('ca.crt')}`,
+        '--kubelet-preferred-address-types=InternalIP',
+        featureGates,
+        '--enable-priority-and-fairness=false',
+        '--logtostderr=true',
+        '--v=0',
+      ]);
+      const candidate = new Kube({ server, ca, token: adminToken });
+      try {
+        await waitReady(candidate, dir);
+        admin = candidate;
+      } catch (error) {
+        const logs = ['etcd.log', 'apiserver.log']
+          .map((name) => readFileSync(file(name), 'utf8'))
+          .join('\n');
+        if (attempt >= 3 || !/address already in use/.test(logs)) throw error;
+        await stopProcesses(pids.splice(0));
+        rmSync(file('etcd'), { recursive: true, force: true });
+        for (const name of ['etcd.log', 'apiserver.log']) writeFileSync(file(name), '');
+      }
+    }
     start('controller-manager', join(bin, 'kube-controller-manager'), [
       `--kubeconfig=${writeKubeconfig('controller-manager.kubeconfig', 'system:kube-controller-manager', controllerManagerToken)}`,
       // Each controller acts as its own ServiceAccount, as on a real cluster.
@@ -346,6 +367,10 @@ async function waitReady(admin: Kube, dir: string): Promise<void> {
       // /readyz answers plain text "ok": a JSON parse error means it is ready.
       if (error instanceof SyntaxError) return;
       last = error;
+      // A port taken meanwhile ends the wait at once: the caller starts again on other ports.
+      for (const name of ['etcd.log', 'apiserver.log'])
+        if (readFileSync(join(dir, name), 'utf8').includes('address already in use'))
+          throw new Error(`${name}: address already in use`);
       await new Promise((r) => setTimeout(r, 150));
     }
   }
