@@ -27,7 +27,7 @@ import {
 import { setupCluster, type SetupStep } from '../../src/cluster/setup.js';
 import { recordRunWithoutTests } from '../../src/results/analyse.js';
 import { refuseChangedOperator } from '../../src/run/run.js';
-import { deployAndRestoreAll } from '../helpers/all-components.js';
+import { csvEnv as csvEnvOf, deployAndRestoreAll } from '../helpers/all-components.js';
 import { eventually } from '../helpers/eventually.js';
 
 let testbed: Testbed;
@@ -58,17 +58,7 @@ const csvPath = CSV_PATH;
 const SETS_PATH = resourcePath('operator.tekton.dev', 'v1alpha1', 'tektoninstallersets');
 const operatorPath = OPERATOR_DEPLOYMENT_PATH;
 
-const csvEnvList = async () => {
-  const csv = await kube.get<Csv>(csvPath);
-  return (
-    csv.spec.install.spec.deployments
-      .find((d) => d.name === OPERATOR.deployment)
-      ?.spec.template.spec.containers.find((c) => c.name === OPERATOR.container)?.env ?? []
-  );
-};
-
-const csvEnv = async (): Promise<Map<string, string>> =>
-  new Map((await csvEnvList()).map((e) => [e.name, e.value ?? '']));
+const csvEnv = () => csvEnvOf(kube);
 
 const setSettings = (change: Partial<TestbedSettings>) => setTestbedSettings(kube, change);
 
@@ -512,7 +502,7 @@ describe('an operator that rewrites registries', () => {
           ),
         );
       } finally {
-        const env = (await csvEnvList()).findIndex((e) => e.name === 'TEKTON_REGISTRY_OVERRIDE');
+        const env = [...(await csvEnv()).keys()].indexOf('TEKTON_REGISTRY_OVERRIDE');
         await kube.jsonPatch(csvPath, [{ op: 'remove', path: `${envPath}/${env}` }]);
       }
     },
